@@ -1,0 +1,2 @@
+/** @badgewire/firmware/build: Node-side tooling (bundle build, subset gate, flashing). */
+export {};

@@ -1,0 +1,2 @@
+/** @badgewire/firmware: port types and the pure application layers (also used by the simulator). */
+export {};

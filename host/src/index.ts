@@ -1,0 +1,2 @@
+/** @badgewire/host: the host bridge. */
+export {};

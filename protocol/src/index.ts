@@ -1,0 +1,7 @@
+/**
+ * @badgewire/protocol: the full host entry. Everything in the device entry, plus the host-only pieces:
+ * @noble/ciphers AES ports, the cbor-x codec with pinned options, SUN verification and the resolver.
+ */
+export * from './crypto/noble';
+export * from './device';
+export type { AesDecrypt } from './ports';

@@ -1,0 +1,2 @@
+/** @badgewire/simulator: Espruino-compatible runtime, virtual world, PII audit. */
+export {};
