@@ -1,0 +1,2 @@
+/** Barrel for protocol/src/badge (host entry). */
+export {};

@@ -1,0 +1,2 @@
+/** Barrel for protocol/src/cbor (host entry). */
+export {};

@@ -1,0 +1,2 @@
+/** Barrel for the Espruino-safe part of protocol/src/frame (device entry). */
+export {};

@@ -1,0 +1,2 @@
+/** Barrel for protocol/src/frame (host entry). */
+export {};

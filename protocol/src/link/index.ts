@@ -1,0 +1,2 @@
+/** Barrel for protocol/src/link (host entry). */
+export {};

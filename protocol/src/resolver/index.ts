@@ -1,0 +1,2 @@
+/** Barrel for protocol/src/resolver (host entry). */
+export {};
