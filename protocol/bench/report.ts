@@ -1,0 +1,50 @@
+/**
+ * Shared benchmark reporting: every figure is printed with its baseline from the same run and the ratio,
+ * plus the target it is held to. Benchmarks report; they never fail the test suite.
+ */
+export interface Row {
+  name: string;
+  value: number;
+  unit: string;
+  /** What the same work costs done the naive way, measured in the same run. */
+  baseline?: { name: string; value: number };
+  /** e.g. '>= 2000000' or '<= 20' */
+  target?: string;
+}
+
+export function timeIt(fn: () => void, minMs: number): { ops: number; ms: number } {
+  let ops = 0;
+  const t0 = performance.now();
+  let t = t0;
+  while (t - t0 < minMs) {
+    fn();
+    ops++;
+    t = performance.now();
+  }
+  return { ops, ms: t - t0 };
+}
+
+function fmt(v: number): string {
+  return v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toPrecision(3);
+}
+
+function meets(value: number, target?: string): string {
+  if (!target) return '';
+  const m = /^(>=|<=)\s*([\d.]+)/.exec(target);
+  if (!m) return '';
+  const t = Number(m[2]);
+  return (m[1] === '>=' ? value >= t : value <= t) ? 'met' : 'MISSED';
+}
+
+export function report(title: string, rows: Row[]): void {
+  console.log(`\n${title}`);
+  console.log('| figure | value | unit | baseline | ratio | target | |');
+  console.log('|---|---:|---|---|---:|---|---|');
+  for (const r of rows) {
+    const base = r.baseline ? `${r.baseline.name}: ${fmt(r.baseline.value)}` : '';
+    const ratio = r.baseline && r.baseline.value > 0 ? `${(r.value / r.baseline.value).toFixed(1)}x` : '';
+    console.log(
+      `| ${r.name} | ${fmt(r.value)} | ${r.unit} | ${base} | ${ratio} | ${r.target ?? ''} | ${meets(r.value, r.target)} |`,
+    );
+  }
+}
