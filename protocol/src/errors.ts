@@ -67,6 +67,15 @@ export const E_CH_COUNTER_EXHAUSTED = 406;
 export const E_CH_UNKNOWN_READER = 407;
 export const E_CH_STATE = 408;
 export const E_CH_TOO_MANY_FAILURES = 409;
+export const E_CH_MALFORMED = 410;
+export const E_CH_UNKNOWN_PACKET = 411;
+export const E_CH_DIRECTION = 412;
+export const E_CH_NO_KEY = 413;
+export const E_CH_EXPIRED = 414;
+export const E_SESS_GAP = 420;
+export const E_SESS_ACK_RANGE = 421;
+export const E_SESS_TIMEOUT = 422;
+export const E_SESS_WINDOW_FULL = 423;
 // 5xx badge frames, taps, SUN
 export const E_BADGE_LENGTH = 501;
 export const E_BADGE_HEADER = 502;
@@ -117,6 +126,15 @@ export const ERRORS: { [code: number]: [string, number] } = {
   407: ['E_CH_UNKNOWN_READER', RESET],
   408: ['E_CH_STATE', DROP],
   409: ['E_CH_TOO_MANY_FAILURES', RESET],
+  410: ['E_CH_MALFORMED', DROP],
+  411: ['E_CH_UNKNOWN_PACKET', SKIP],
+  412: ['E_CH_DIRECTION', DROP],
+  413: ['E_CH_NO_KEY', RESET],
+  414: ['E_CH_EXPIRED', RESET],
+  420: ['E_SESS_GAP', DROP],
+  421: ['E_SESS_ACK_RANGE', DROP],
+  422: ['E_SESS_TIMEOUT', RESET],
+  423: ['E_SESS_WINDOW_FULL', DROP],
   501: ['E_BADGE_LENGTH', DROP],
   502: ['E_BADGE_HEADER', SKIP],
   503: ['E_BADGE_UNKNOWN', DROP],
