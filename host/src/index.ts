@@ -1,2 +1,3 @@
 /** @badgewire/host: the host bridge. */
-export {};
+
+export * from './transport/index';

@@ -1,2 +1,3 @@
 /** @badgewire/simulator: Espruino-compatible runtime, virtual world, PII audit. */
-export {};
+
+export * from './links/index';

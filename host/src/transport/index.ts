@@ -1,0 +1,2 @@
+/** Barrel for the host transports (serial, BLE). BLE loads @stoprocent/noble lazily, on first use. */
+export * from './errors';

@@ -1,0 +1,2 @@
+/** Barrel for simulator links: in-process pairs and pseudo-terminals. */
+export * from './memory';
