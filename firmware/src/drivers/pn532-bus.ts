@@ -1,0 +1,59 @@
+/**
+ * The two PN532 wires as `Pn532Bus`: I2C (address 0x24, a status byte before every read, UM0701 §6.2.4) and
+ * HSU (a UART at 115200 8N1, UM0701 §6.2.3). Both take duck-typed bus objects so the Espruino globals stay in
+ * firmware/src/board/ and the simulator can pass its own.
+ */
+import type { Pn532Bus } from './pn532';
+
+export interface I2cLike {
+  writeTo(addr: number, data: Uint8Array): void;
+  readFrom(addr: number, n: number): Uint8Array;
+}
+
+export interface UartLike {
+  write(data: Uint8Array): void;
+  /** Registers the receive handler; bytes arrive as numbers 0..255. */
+  onBytes(cb: (b: Uint8Array) => void): void;
+}
+
+export const PN532_ADDR = 0x24;
+const NOTHING = new Uint8Array(0);
+
+export function i2cBus(i2c: I2cLike, addr: number): Pn532Bus {
+  return {
+    hsu: false,
+    write: (b: Uint8Array) => {
+      i2c.writeTo(addr, b);
+    },
+    read: (max: number) => {
+      const r = i2c.readFrom(addr, max + 1);
+      // Status byte bit 0: the chip has a frame ready; otherwise the rest of the read is meaningless.
+      if (r.length < 2 || ((r[0] as number) & 1) === 0) return NOTHING;
+      return new Uint8Array(r.subarray(1));
+    },
+  };
+}
+
+/** HSU: received bytes are queued (bounded) until the driver polls them. */
+export function hsuBus(uart: UartLike, cap: number): Pn532Bus {
+  const q = new Uint8Array(cap);
+  let n = 0;
+  uart.onBytes((b: Uint8Array) => {
+    for (let i = 0; i < b.length; i++) {
+      if (n < cap) q[n++] = b[i] as number;
+    }
+  });
+  return {
+    hsu: true,
+    write: (b: Uint8Array) => {
+      uart.write(b);
+    },
+    read: (max: number) => {
+      const k = Math.min(max, n);
+      const out = new Uint8Array(q.subarray(0, k));
+      for (let i = k; i < n; i++) q[i - k] = q[i] as number;
+      n -= k;
+      return out;
+    },
+  };
+}

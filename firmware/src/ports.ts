@@ -1,0 +1,84 @@
+/**
+ * Hardware ports of the firmware (style 2.4): small, callback-based, one role each. The app layer reaches
+ * hardware only through these; firmware/src/board/ holds the one Espruino implementation, the tests and the
+ * simulator hold the others. Link, Clock, Aes128 and Random come from the protocol's device entry.
+ */
+export type { Aes128, Clock, Link, Random } from '@badgewire/protocol/device';
+
+/** One received advertisement that passed the scan filter. `data` is the manufacturer data (CID first). */
+export interface Advert {
+  data: Uint8Array;
+  rssi: number;
+}
+
+export interface Radio {
+  /** Scans for advertisements carrying manufacturer data with company id `cid`. Replaces a running scan. */
+  scan(cid: number, intervalMs: number, windowMs: number, cb: (a: Advert) => void): void;
+  stopScan(): void;
+  /** Non-connectable, non-scannable advertising of raw AD bytes (no name, no TX power); null stops it. */
+  advertise(ad: Uint8Array | null, intervalMs: number): void;
+  /** A new random static address (6 bytes, top two bits of the last byte set by the caller). */
+  setAddress(addr: Uint8Array): void;
+}
+
+/** No target in the field. */
+export const NFC_NONE = 0;
+/** An ISO 14443-4 (ISO-DEP) capable type A target is selected. */
+export const NFC_ISODEP = 1;
+/** A type A target without ISO-DEP (e.g. a plain NTAG 21x): not a badgewire credential. */
+export const NFC_OTHER = 2;
+
+/**
+ * An NFC reader front end. Errors are numeric codes from protocol/src/errors.ts (0 = none). The anti-collision
+ * UID never crosses this port: implementations drop it where they parse it.
+ */
+export interface NfcFrontEnd {
+  /** (Re)starts the chip: wake-up and SAM configuration. */
+  init(cb: (err: number) => void): void;
+  /** Looks for one type A target at 106 kbps and selects it; `found` is one of NFC_NONE/ISODEP/OTHER. */
+  detect(cb: (err: number, found: number) => void): void;
+  /** One ISO-DEP APDU exchange with the selected target; `resp` ends with SW1 SW2. */
+  apdu(cmd: Uint8Array, cb: (err: number, resp: Uint8Array | null) => void): void;
+  /** Deselects the target. */
+  release(cb: (err: number) => void): void;
+}
+
+/** Named records in flash (Espruino Storage). Names are at most 28 characters. */
+export interface Flash {
+  read(name: string): Uint8Array | undefined;
+  write(name: string, data: Uint8Array): boolean;
+  readJSON(name: string): unknown;
+  writeJSON(name: string, v: unknown): boolean;
+  erase(name: string): void;
+}
+
+/** Door and feedback outputs. Patterns are arrays of on/off durations in ms, starting with "on". */
+export interface Outputs {
+  relay(ms: number): void;
+  led(color: number, pattern: number[]): void;
+  beep(pattern: number[]): void;
+}
+
+export const LED_RED = 1;
+export const LED_GREEN = 2;
+export const LED_BLUE = 4;
+
+/** Health figures sampled for the heartbeat. */
+export interface Health {
+  /** Free interpreter variables (JsVars) after a collection, or -1 when unknown. */
+  free: number;
+  /** Error flags raised since the last sample, as a bit set (board/espruino.ts FLAG_BITS). */
+  flags: number;
+  /** The tamper input is active (enclosure open). */
+  tamper: boolean;
+}
+
+/** Device housekeeping that only the board knows: health, watchdog, console. */
+export interface System {
+  health(): Health;
+  /** Enables the watchdog with manual kicking; kick() is then called only while healthy. */
+  watchdog(seconds: number): void;
+  kick(): void;
+  /** A line on the console (never key material, IDs or PII). */
+  log(msg: string): void;
+}

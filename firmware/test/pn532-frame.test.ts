@@ -1,0 +1,111 @@
+import { fromHex, toHex } from '@badgewire/protocol';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  ACK_FRAME,
+  decodeFrame,
+  encodeCommand,
+  encodeFrame,
+  F_ACK,
+  F_BAD,
+  F_DATA,
+  F_ERROR,
+  F_MORE,
+  F_NACK,
+  NACK_FRAME,
+} from '../src/drivers/pn532-frame';
+
+const RUNS = Number(process.env.FUZZ_RUNS ?? 100000);
+
+// Frames as printed in the PN532 User Manual UM0701-02 (§6.2.1 and the command examples of §7).
+const MANUAL = {
+  getFirmware: '0000ff02fed4022a00',
+  getFirmwareResp: '0000ff06fad50332010607e800',
+  samNormal: '0000ff05fbd414011401' + '0200',
+  listOneA: '0000ff04fcd44a0100e100',
+  ack: '0000ff00ff00',
+  nack: '0000ffff0000',
+  error: '0000ff01ff7f8100',
+};
+
+describe('PN532 frame codec (UM0701 §6.2.1)', () => {
+  it('encodes host commands byte-exact', () => {
+    expect(toHex(encodeCommand(0x02, new Uint8Array(0)))).toBe(MANUAL.getFirmware);
+    expect(toHex(encodeCommand(0x14, fromHex('011401')))).toBe(MANUAL.samNormal);
+    expect(toHex(encodeCommand(0x4a, fromHex('0100')))).toBe(MANUAL.listOneA);
+    expect(toHex(ACK_FRAME)).toBe(MANUAL.ack);
+    expect(toHex(NACK_FRAME)).toBe(MANUAL.nack);
+  });
+
+  it('decodes the chip response, ACK, NACK and the error frame', () => {
+    const r = decodeFrame(fromHex(MANUAL.getFirmwareResp), 0, 13);
+    expect(r.kind).toBe(F_DATA);
+    expect(r.tfi).toBe(0xd5);
+    expect(toHex(r.data)).toBe('0332010607');
+    expect(r.used).toBe(13);
+    expect(decodeFrame(fromHex(MANUAL.ack), 0, 6)).toMatchObject({ kind: F_ACK, used: 6 });
+    expect(decodeFrame(fromHex(MANUAL.nack), 0, 6)).toMatchObject({ kind: F_NACK, used: 6 });
+    expect(decodeFrame(fromHex(MANUAL.error), 0, 8).kind).toBe(F_ERROR);
+  });
+
+  it('skips garbage before the start code and splits concatenated frames', () => {
+    const buf = fromHex('13370000' + MANUAL.ack + MANUAL.getFirmwareResp);
+    const a = decodeFrame(buf, 0, buf.length);
+    expect(a.kind).toBe(F_ACK);
+    const b = decodeFrame(buf, a.used, buf.length);
+    expect(b.kind).toBe(F_DATA);
+    expect(a.used + b.used).toBeLessThanOrEqual(buf.length);
+  });
+
+  it('asks for more on every truncation of a valid frame', () => {
+    const f = fromHex(MANUAL.getFirmwareResp);
+    for (let n = 0; n < f.length - 1; n++) expect(decodeFrame(f, 0, n).kind).toBe(F_MORE);
+  });
+
+  it('rejects a bad length checksum and a bad data checksum', () => {
+    const badLcs = fromHex(MANUAL.getFirmwareResp);
+    badLcs[4] = 0xfb;
+    expect(decodeFrame(badLcs, 0, badLcs.length).kind).toBe(F_BAD);
+    const badDcs = fromHex(MANUAL.getFirmwareResp);
+    badDcs[11] = 0xe9;
+    const r = decodeFrame(badDcs, 0, badDcs.length);
+    expect(r.kind).toBe(F_BAD);
+    expect(r.used).toBe(13);
+  });
+
+  it('round-trips any body up to 254 bytes', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 1, maxLength: 254 }),
+        fc.constantFrom(0xd4, 0xd5),
+        (body, tfi) => {
+          const f = encodeFrame(tfi, body);
+          const r = decodeFrame(f, 0, f.length);
+          expect(r.kind).toBe(F_DATA);
+          expect(toHex(r.data)).toBe(toHex(body));
+          expect(r.used).toBe(f.length);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('never throws and stays in bounds on random and mutated input', () => {
+    const valid = fc.constantFrom(...Object.values(MANUAL).map(fromHex));
+    const mutated = fc.tuple(valid, fc.nat(), fc.integer({ min: 0, max: 255 })).map(([f, i, v]) => {
+      const c = new Uint8Array(f);
+      c[i % c.length] = v;
+      return c;
+    });
+    fc.assert(
+      fc.property(fc.oneof(fc.uint8Array({ maxLength: 40 }), mutated), fc.nat(8), (buf, s) => {
+        const start = Math.min(s, buf.length);
+        const r = decodeFrame(buf, start, buf.length);
+        expect(r.used).toBeGreaterThanOrEqual(0);
+        expect(start + r.used).toBeLessThanOrEqual(buf.length);
+        if (r.kind !== F_MORE) expect(r.used).toBeGreaterThan(0);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
