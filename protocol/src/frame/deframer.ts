@@ -1,0 +1,114 @@
+/**
+ * The push-based stream deframer for `COBS(payload ‖ CRC16-LE) ‖ 00` (SPEC.md, framing). Chunks of any size
+ * go in; whole payloads or typed faults come out through the two callbacks given to the constructor.
+ *
+ * It decodes COBS byte by byte straight into one fixed buffer (max payload + 2 CRC bytes), so memory is
+ * constant whatever arrives, and nothing is allocated per byte: only the delivered payload is copied, because
+ * receivers keep it. After any fault it discards up to the next 00, which is how it resynchronises after
+ * garbage, a lost BLE write or a mid-frame start. Empty frames (00 00) are idle fill and are not reported.
+ * It never throws on input; callbacks must not call `push` on the same deframer.
+ */
+import { E_FRAME_COBS, E_FRAME_CRC, E_FRAME_SHORT, E_FRAME_TOO_LONG, type Fail, fail } from '../errors';
+import { CRC16_INIT, crc16Update } from './crc';
+
+/** The largest payload a frame may carry (SPEC.md, framing). */
+export const MAX_FRAME_PAYLOAD = 512;
+
+export class Deframer {
+  private readonly buf: Uint8Array;
+  private readonly onFrame: (payload: Uint8Array) => void;
+  private readonly onFault: (f: Fail) => void;
+  /** Decoded bytes so far in this frame. */
+  private n = 0;
+  /** Data bytes still to copy in the current COBS block; 0 means the next byte is a code byte. */
+  private left = 0;
+  /** The current block was short (< 0xFF), so a zero is due if another block follows. */
+  private zeroDue = false;
+  /** Encoded bytes seen since the last delimiter: the `at` of faults. */
+  private seen = 0;
+  /** A fault was reported for this frame: swallow bytes up to the next delimiter. */
+  private skipping = false;
+  /** Counters for metrics: frames delivered and faults reported since construction. */
+  frames = 0;
+  faults = 0;
+
+  /** `maxPayload` defaults to MAX_FRAME_PAYLOAD; a reader may lower it to save RAM. */
+  constructor(onFrame: (payload: Uint8Array) => void, onFault: (f: Fail) => void, maxPayload?: number) {
+    const max = maxPayload === undefined ? MAX_FRAME_PAYLOAD : maxPayload;
+    if (!(max >= 1 && max <= 65535)) throw new TypeError('Deframer: maxPayload out of range: ' + max);
+    this.buf = new Uint8Array(max + 2);
+    this.onFrame = onFrame;
+    this.onFault = onFault;
+  }
+
+  /** Bytes held for an unfinished frame (0 between frames). Never more than maxPayload + 2. */
+  pending(): number {
+    return this.n;
+  }
+
+  /** Forgets any partial frame, e.g. when the link reconnects. */
+  reset(): void {
+    this.n = 0;
+    this.left = 0;
+    this.zeroDue = false;
+    this.seen = 0;
+    this.skipping = false;
+  }
+
+  private fault(code: number): void {
+    this.faults++;
+    this.onFault(fail(code, this.seen));
+  }
+
+  private end(): void {
+    if (this.skipping || this.seen === 0) {
+      this.reset();
+      return;
+    }
+    const n = this.n;
+    if (this.left !== 0) this.fault(E_FRAME_COBS);
+    else if (n < 3) this.fault(E_FRAME_SHORT);
+    else {
+      const crc = crc16Update(CRC16_INIT, this.buf, 0, n - 2);
+      const got = (this.buf[n - 2] as number) | ((this.buf[n - 1] as number) << 8);
+      if (crc !== got) this.fault(E_FRAME_CRC);
+      else {
+        const payload = new Uint8Array(this.buf.subarray(0, n - 2));
+        this.reset();
+        this.frames++;
+        this.onFrame(payload);
+        return;
+      }
+    }
+    this.reset();
+  }
+
+  private put(b: number): void {
+    if (this.n >= this.buf.length) {
+      this.fault(E_FRAME_TOO_LONG);
+      this.skipping = true;
+      return;
+    }
+    this.buf[this.n++] = b;
+  }
+
+  push(chunk: Uint8Array): void {
+    for (let i = 0; i < chunk.length; i++) {
+      const b = chunk[i] as number;
+      if (b === 0) {
+        this.end();
+        continue;
+      }
+      this.seen++;
+      if (this.skipping) continue;
+      if (this.left === 0) {
+        if (this.zeroDue) this.put(0);
+        this.left = b - 1;
+        this.zeroDue = b !== 0xff;
+      } else {
+        this.put(b);
+        this.left--;
+      }
+    }
+  }
+}
