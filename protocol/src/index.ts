@@ -4,6 +4,7 @@
  */
 export * from './badge/index';
 export * from './cbor/index';
+export * from './crypto/fast';
 export * from './crypto/noble';
 export * from './device';
 export * from './frame/index';

@@ -1,0 +1,383 @@
+/**
+ * Host resolver (SPEC §10.7): turns an EphID (BLE sighting) or a tap frame into an opaque badge ref in O(1)
+ * at 100 000 badges, with no trial decryption on the common path.
+ *
+ * - Each badge has a learned clock offset off = badge_time - host_time and a table window of the EphIDs of
+ *   slots p-2 … p+1 around its predicted slot p = floor((now + off) / 256): the two trailing slots absorb
+ *   the 0-60 s switch jitter and sightings delivered late, the leading one a badge clock that runs ahead.
+ * - The slide is incremental by construction: badge clocks start at random values, so each badge's slot
+ *   boundary falls at its own host second (phase = -off mod 256). `advance(now)` visits only the wheel
+ *   buckets of the seconds that passed: about 1/256 of the badges per second, 1 AES each.
+ * - Offsets re-centre on every match: BLE moves the offset by the least amount that makes the observed
+ *   slot plausible; an NFC tap carries the authenticated badge time and sets it exactly (the resync path
+ *   after a badge lost power, when its EphID is outside the window: then the host inverts the EphID with
+ *   every K_id, rate-limited, because the EphID input has a 96-bit constant prefix).
+ * - Replay: per-badge tap counter high-water mark (typed array, written through to a CounterStore) and,
+ *   in mode C, a single-use challenge. No wall clock inside: time is always an argument.
+ */
+import { unsafe } from '@noble/ciphers/aes.js';
+import { SLOT_SECONDS } from '../badge/ephid';
+import { HDR_TAP_C, HDR_TAP_S, TAP_LENGTH } from '../badge/tap';
+import { expandDecrypt, expandEncrypt } from '../crypto/fast';
+import {
+  E_BADGE_CHALLENGE,
+  E_BADGE_CLOCK,
+  E_BADGE_FORGED,
+  E_BADGE_HEADER,
+  E_BADGE_LENGTH,
+  E_BADGE_REPLAY,
+  E_BADGE_REVOKED,
+  E_BADGE_UNKNOWN,
+  fail,
+  ok,
+  type Result,
+} from '../errors';
+import type { ChallengeCheck } from './challenges';
+import type { CounterStore } from './counters';
+import { EphTable } from './table';
+
+export interface ResolverOptions {
+  /** Host time (seconds) the resolver starts at. */
+  nowS: number;
+  store: CounterStore;
+  /** Expected number of badges (arrays grow beyond it). */
+  capacity?: number;
+  /** Largest |badge clock - predicted| accepted for a mode S tap (s). Default 300. */
+  tapSkewS?: number;
+  /** Rotation jitter of the badges (s): a BLE sighting of slot s is plausible until (s+1)*256 + jitter. */
+  jitterS?: number;
+  /** Slow-path EphID inversions (100k AES each at 100k badges) allowed per second. Default 2. */
+  resyncPerSecond?: number;
+}
+
+export interface Sighting {
+  badge: string;
+  slot: number;
+}
+
+export interface TapAccepted {
+  badge: string;
+  ctr: number;
+  badgeTime: number;
+  mode: 'C' | 'S';
+}
+
+const WIN_BEFORE = 2;
+const WIN = 4;
+const FREE = 0;
+const ACTIVE = 1;
+const REVOKED = 2;
+/** First word of the EphID input block "BW" 01 00, read little-endian. */
+const PREFIX_W0 = 0x00015742;
+
+function bswap(x: number): number {
+  return ((x >>> 24) | ((x >>> 8) & 0xff00) | ((x & 0xff00) << 8) | (x << 24)) >>> 0;
+}
+function le32(b: Uint8Array, o: number): number {
+  return (
+    ((b[o] as number) |
+      ((b[o + 1] as number) << 8) |
+      ((b[o + 2] as number) << 16) |
+      ((b[o + 3] as number) << 24)) >>>
+    0
+  );
+}
+function phaseOf(off: number): number {
+  return (((-off % SLOT_SECONDS) + SLOT_SECONDS) % SLOT_SECONDS) | 0;
+}
+
+export class Resolver {
+  private readonly table: EphTable;
+  private readonly store: CounterStore;
+  private readonly tapSkewS: number;
+  private readonly jitterS: number;
+  private readonly resyncRate: number;
+  private resyncTokens: number;
+  private resyncAt: number;
+  private tick: number;
+  private n = 0;
+  private cap: number;
+  private refs: string[] = [];
+  private readonly index = new Map<string, number>();
+  private xkId: Uint32Array[] = [];
+  private xkIdDec: Uint32Array[] = [];
+  private xkTapDec: Uint32Array[] = [];
+  private state: Uint8Array;
+  private off: Float64Array;
+  private lo: Int32Array;
+  private hwm: Float64Array;
+  /** EphID words 0-1 of each window slot, ring-indexed by slot & 3: needed to find entries to evict. */
+  private ephW: Uint32Array;
+  private next: Int32Array;
+  private prev: Int32Array;
+  private readonly head = new Int32Array(SLOT_SECONDS).fill(-1);
+  /** AES blocks computed by the last `advance` (benchmarks and metrics). */
+  lastAdvanceAes = 0;
+
+  constructor(o: ResolverOptions) {
+    this.store = o.store;
+    this.cap = Math.max(16, o.capacity ?? 1024);
+    this.tapSkewS = o.tapSkewS ?? 300;
+    this.jitterS = o.jitterS ?? 60;
+    this.resyncRate = o.resyncPerSecond ?? 2;
+    this.resyncTokens = this.resyncRate;
+    this.resyncAt = o.nowS;
+    this.tick = Math.floor(o.nowS);
+    this.table = new EphTable(this.cap * WIN);
+    this.state = new Uint8Array(this.cap);
+    this.off = new Float64Array(this.cap);
+    this.lo = new Int32Array(this.cap);
+    this.hwm = new Float64Array(this.cap);
+    this.ephW = new Uint32Array(this.cap * WIN * 2);
+    this.next = new Int32Array(this.cap);
+    this.prev = new Int32Array(this.cap);
+  }
+
+  get size(): number {
+    return this.index.size;
+  }
+
+  /** Registers a badge at runtime. `offset` = badge_time - host_time as provisioned (seconds). */
+  addBadge(ref: string, kId: Uint8Array, kTap: Uint8Array, offset: number): void {
+    if (this.index.has(ref)) throw new TypeError('addBadge: badge ref already registered');
+    if (kId.length !== 16 || kTap.length !== 16) throw new TypeError('addBadge: keys must be 16 bytes');
+    if (this.n === this.cap) this.growBadges();
+    const b = this.n++;
+    this.refs[b] = ref;
+    this.index.set(ref, b);
+    this.xkId[b] = expandEncrypt(kId);
+    this.xkIdDec[b] = expandDecrypt(kId);
+    this.xkTapDec[b] = expandDecrypt(kTap);
+    this.state[b] = ACTIVE;
+    this.off[b] = Math.round(offset);
+    this.lo[b] = -1;
+    this.hwm[b] = this.store.load(ref);
+    this.link(b);
+    this.sync(b, this.tick);
+  }
+
+  /** Revoked badges stay resolvable so the host can say why it refused them (E_BADGE_REVOKED). */
+  revoke(ref: string): boolean {
+    const b = this.index.get(ref);
+    if (b === undefined || this.state[b] !== ACTIVE) return false;
+    this.state[b] = REVOKED;
+    return true;
+  }
+
+  /** Removes a badge and its key schedules entirely (end of event, lost badge re-issued). */
+  forget(ref: string): boolean {
+    const b = this.index.get(ref);
+    if (b === undefined) return false;
+    this.dropWindow(b);
+    this.unlink(b);
+    this.state[b] = FREE;
+    this.index.delete(ref);
+    this.refs[b] = '';
+    const none = new Uint32Array(0);
+    this.xkId[b] = none;
+    this.xkIdDec[b] = none;
+    this.xkTapDec[b] = none;
+    return true;
+  }
+
+  /** The learned offset of a badge (diagnostics and tests), or NaN. */
+  offsetOf(ref: string): number {
+    const b = this.index.get(ref);
+    return b === undefined ? Number.NaN : (this.off[b] as number);
+  }
+
+  /** Slides the windows of the badges whose slot boundary passed since the last call. Returns AES spent. */
+  advance(nowS: number): number {
+    const t = Math.floor(nowS);
+    let aes = 0;
+    if (t > this.tick) {
+      if (t - this.tick >= SLOT_SECONDS) {
+        for (let b = 0; b < this.n; b++) if (this.state[b] !== FREE) aes += this.sync(b, t);
+      } else {
+        for (let u = this.tick + 1; u <= t; u++) {
+          let b = this.head[u & (SLOT_SECONDS - 1)] as number;
+          while (b >= 0) {
+            aes += this.sync(b, t);
+            b = this.next[b] as number;
+          }
+        }
+      }
+      this.tick = t;
+    }
+    this.lastAdvanceAes = aes;
+    return aes;
+  }
+
+  /** Resolves a BLE sighting's EphID. E_BADGE_UNKNOWN when not in any window. */
+  resolveSighting(eph: Uint8Array, nowS: number): Result<Sighting> {
+    if (eph.length !== 16) return fail(E_BADGE_LENGTH, eph.length);
+    const i = this.table.find(le32(eph, 0), le32(eph, 4), le32(eph, 8), le32(eph, 12));
+    if (i < 0) return fail(E_BADGE_UNKNOWN, -1);
+    const b = this.table.badgeAt(i);
+    const s = this.table.slotAt(i);
+    if (this.state[b] === REVOKED) return fail(E_BADGE_REVOKED, -1);
+    const off = this.off[b] as number;
+    const p = Math.floor((nowS + off) / SLOT_SECONDS);
+    if (s < p - WIN_BEFORE || s > p - WIN_BEFORE + WIN - 1) return fail(E_BADGE_CLOCK, -1);
+    // Least change that makes slot s plausible: badge_time in [s*256, (s+1)*256 + jitter).
+    const bt = nowS + off;
+    const from = s * SLOT_SECONDS;
+    const until = from + SLOT_SECONDS + this.jitterS;
+    if (bt < from) this.setOffset(b, Math.ceil(from - nowS), nowS);
+    else if (bt >= until) this.setOffset(b, Math.floor(until - 1 - nowS), nowS);
+    return ok({ badge: this.refs[b] as string, slot: s });
+  }
+
+  /**
+   * Verifies a 33-byte tap frame. `check` consumes mode C challenges (null: mode C is refused). On success the
+   * counter high-water mark is saved through the CounterStore and the badge's offset is re-learned.
+   */
+  verifyTap(frame: Uint8Array, nowS: number, check: ChallengeCheck | null): Result<TapAccepted> {
+    if (frame.length !== TAP_LENGTH) return fail(E_BADGE_LENGTH, Math.min(frame.length, TAP_LENGTH));
+    const hdr = frame[0] as number;
+    if (hdr !== HDR_TAP_C && hdr !== HDR_TAP_S) return fail(E_BADGE_HEADER, 0);
+    const w0 = le32(frame, 1);
+    const w1 = le32(frame, 5);
+    const w2 = le32(frame, 9);
+    const w3 = le32(frame, 13);
+    let b = -1;
+    let s = -1;
+    const i = this.table.find(w0, w1, w2, w3);
+    if (i >= 0) {
+      b = this.table.badgeAt(i);
+      s = this.table.slotAt(i);
+    } else if (hdr === HDR_TAP_C && this.takeResyncToken(nowS)) {
+      // Only a challenged tap may resync: its freshness does not depend on the badge clock.
+      for (let c = 0; c < this.n; c++) {
+        if (this.state[c] === FREE) continue;
+        const r = unsafe.decrypt(this.xkIdDec[c] as Uint32Array, w0, w1, w2, w3);
+        if (r.s0 === PREFIX_W0 && r.s1 === 0 && r.s2 === 0) {
+          b = c;
+          s = bswap(r.s3);
+          break;
+        }
+      }
+    }
+    if (b < 0) return fail(E_BADGE_UNKNOWN, 1);
+    if (this.state[b] === REVOKED) return fail(E_BADGE_REVOKED, 1);
+    const r = unsafe.decrypt(
+      this.xkTapDec[b] as Uint32Array,
+      le32(frame, 17),
+      le32(frame, 21),
+      le32(frame, 25),
+      le32(frame, 29),
+    );
+    const ctr = bswap(r.s0);
+    const badgeTime = bswap(r.s1);
+    const zeroChal = r.s2 === 0 && r.s3 === 0;
+    if ((hdr === HDR_TAP_S) !== zeroChal) return fail(E_BADGE_FORGED, 17);
+    if (Math.floor(badgeTime / SLOT_SECONDS) !== s) return fail(E_BADGE_FORGED, 17);
+    if (hdr === HDR_TAP_S && Math.abs(badgeTime - (nowS + (this.off[b] as number))) > this.tapSkewS)
+      return fail(E_BADGE_CLOCK, 17);
+    if (ctr <= (this.hwm[b] as number)) return fail(E_BADGE_REPLAY, 17);
+    if (hdr === HDR_TAP_C) {
+      if (check === null) return fail(E_BADGE_CHALLENGE, 17);
+      const chal = new Uint8Array(8);
+      const cw = new Uint32Array(chal.buffer);
+      cw[0] = r.s2;
+      cw[1] = r.s3;
+      if (check.consume(chal, nowS) !== 0) return fail(E_BADGE_CHALLENGE, 17);
+    }
+    this.hwm[b] = ctr;
+    const ref = this.refs[b] as string;
+    this.store.save(ref, ctr);
+    this.setOffset(b, Math.round(badgeTime - nowS), nowS);
+    return ok({ badge: ref, ctr: ctr, badgeTime: badgeTime, mode: hdr === HDR_TAP_C ? 'C' : 'S' });
+  }
+
+  private takeResyncToken(nowS: number): boolean {
+    const dt = nowS - this.resyncAt;
+    if (dt > 0) {
+      this.resyncTokens = Math.min(this.resyncRate, this.resyncTokens + dt * this.resyncRate);
+      this.resyncAt = nowS;
+    }
+    if (this.resyncTokens < 1) return false;
+    this.resyncTokens -= 1;
+    return true;
+  }
+
+  private setOffset(b: number, off: number, nowS: number): void {
+    if (off === this.off[b]) return;
+    this.unlink(b);
+    this.off[b] = off;
+    this.link(b);
+    this.sync(b, Math.max(this.tick, Math.floor(nowS)));
+  }
+
+  /** Puts the window of badge b at [p-2, p+1] for host time t. Returns the AES blocks computed. */
+  private sync(b: number, t: number): number {
+    const p = Math.floor((t + (this.off[b] as number)) / SLOT_SECONDS);
+    const want = Math.max(0, p - WIN_BEFORE);
+    const have = this.lo[b] as number;
+    if (have === want) return 0;
+    const xk = this.xkId[b] as Uint32Array;
+    if (have >= 0) {
+      for (let s = have; s < have + WIN; s++) {
+        if (s >= want && s < want + WIN) continue;
+        const k = (b * WIN + (s & 3)) * 2;
+        this.table.remove(this.ephW[k] as number, this.ephW[k + 1] as number, b, s);
+      }
+    }
+    let aes = 0;
+    for (let s = want; s < want + WIN; s++) {
+      if (have >= 0 && s >= have && s < have + WIN) continue;
+      const e = unsafe.encrypt(xk, PREFIX_W0, 0, 0, bswap(s));
+      const k = (b * WIN + (s & 3)) * 2;
+      this.ephW[k] = e.s0;
+      this.ephW[k + 1] = e.s1;
+      this.table.insert(e.s0, e.s1, e.s2, e.s3, b, s);
+      aes++;
+    }
+    this.lo[b] = want;
+    return aes;
+  }
+
+  private dropWindow(b: number): void {
+    const have = this.lo[b] as number;
+    if (have < 0) return;
+    for (let s = have; s < have + WIN; s++) {
+      const k = (b * WIN + (s & 3)) * 2;
+      this.table.remove(this.ephW[k] as number, this.ephW[k + 1] as number, b, s);
+    }
+    this.lo[b] = -1;
+  }
+
+  private link(b: number): void {
+    const ph = phaseOf(this.off[b] as number);
+    const h = this.head[ph] as number;
+    this.prev[b] = -1;
+    this.next[b] = h;
+    if (h >= 0) this.prev[h] = b;
+    this.head[ph] = b;
+  }
+
+  private unlink(b: number): void {
+    const p = this.prev[b] as number;
+    const nx = this.next[b] as number;
+    if (p >= 0) this.next[p] = nx;
+    else this.head[phaseOf(this.off[b] as number)] = nx;
+    if (nx >= 0) this.prev[nx] = p;
+  }
+
+  private growBadges(): void {
+    const cap = this.cap * 2;
+    const grow = <T extends Uint8Array | Int32Array | Float64Array | Uint32Array>(a: T, n: number): T => {
+      const c = new (a.constructor as new (n: number) => T)(n);
+      c.set(a as never);
+      return c;
+    };
+    this.state = grow(this.state, cap);
+    this.off = grow(this.off, cap);
+    this.lo = grow(this.lo, cap);
+    this.hwm = grow(this.hwm, cap);
+    this.ephW = grow(this.ephW, cap * WIN * 2);
+    this.next = grow(this.next, cap);
+    this.prev = grow(this.prev, cap);
+    this.cap = cap;
+  }
+}
