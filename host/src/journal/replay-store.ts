@@ -1,0 +1,90 @@
+/**
+ * Durable replay state for NFC taps (wire §9.2 mode C): per-badge strictly increasing tap counters and
+ * single-use host challenges. Each call is one small IMMEDIATE transaction in the tenant's database, durable
+ * (WAL + synchronous=FULL) before it returns, so a power cut can never re-open a counter or a used challenge.
+ *
+ * Badges are identified by whatever stable reference the resolver holds (a serial, an index); that reference is
+ * a stable badge id, i.e. personal data, so it never reaches disk: rows are keyed by HMAC-SHA256 under a key
+ * derived from the tenant's journal data key, truncated to 16 bytes.
+ *
+ * The resolver (protocol/src/resolver) owns the check logic; this is its storage. The interface is defined here
+ * because the resolver's own ReplayStore interface had not landed when this was written (see report).
+ */
+import { createHmac, hkdfSync } from 'node:crypto';
+import { BadgewireError } from '../errors';
+import type { Db } from './db';
+
+export interface ReplayStore {
+  /** Stores `ctr` as the badge's last tap counter if strictly greater than the stored one; false = replay. */
+  advanceCounter(badge: string | Uint8Array, ctr: number, at: number): boolean;
+  /** The stored counter, or -1 when the badge has never tapped. */
+  lastCounter(badge: string | Uint8Array): number;
+  /** Records a freshly issued single-use challenge (8 bytes). */
+  issueChallenge(chal: Uint8Array, at: number): void;
+  /** Marks the challenge used. False when unknown, already used, or issued more than `maxAgeMs` before `now`. */
+  consumeChallenge(chal: Uint8Array, now: number, maxAgeMs: number): boolean;
+  /** Deletes challenges issued before `before`; returns how many. */
+  pruneChallenges(before: number): number;
+}
+
+export class SqliteReplayStore implements ReplayStore {
+  private readonly refKey: Buffer;
+  private readonly getCtr;
+  private readonly putCtr;
+  private readonly addChal;
+  private readonly useChal;
+  private readonly prune;
+
+  constructor(
+    private readonly db: Db,
+    dataKey: Uint8Array,
+  ) {
+    this.refKey = Buffer.from(hkdfSync('sha256', dataKey, new Uint8Array(0), 'bw-replay-badge-ref-v1', 32));
+    this.getCtr = db.prepare('SELECT ctr FROM tap_counters WHERE badge_ref = ?').pluck();
+    this.putCtr = db.prepare(
+      'INSERT INTO tap_counters (badge_ref, ctr, at) VALUES (?, ?, ?) ON CONFLICT (badge_ref) DO UPDATE SET ctr = excluded.ctr, at = excluded.at WHERE excluded.ctr > tap_counters.ctr',
+    );
+    this.addChal = db.prepare('INSERT OR IGNORE INTO challenges (chal, issued_at) VALUES (?, ?)');
+    this.useChal = db.prepare(
+      'UPDATE challenges SET used_at = ? WHERE chal = ? AND used_at IS NULL AND issued_at >= ? AND issued_at <= ?',
+    );
+    this.prune = db.prepare('DELETE FROM challenges WHERE issued_at < ?');
+  }
+
+  private ref(badge: string | Uint8Array): Buffer {
+    if (
+      (typeof badge === 'string' && badge.length === 0) ||
+      (typeof badge !== 'string' && badge.length === 0)
+    )
+      throw new BadgewireError('E_REPLAY_INPUT', 'badge reference is empty', {});
+    return createHmac('sha256', this.refKey).update(badge).digest().subarray(0, 16);
+  }
+
+  advanceCounter(badge: string | Uint8Array, ctr: number, at: number): boolean {
+    if (!Number.isSafeInteger(ctr) || ctr < 0 || ctr > 0xffffffff)
+      throw new BadgewireError('E_REPLAY_INPUT', 'tap counter must be a 32-bit unsigned integer', {});
+    // The conditional upsert is atomic: two taps racing with the same counter cannot both win.
+    const info = this.db.transaction(() => this.putCtr.run(this.ref(badge), ctr, at)).immediate();
+    return info.changes === 1;
+  }
+
+  lastCounter(badge: string | Uint8Array): number {
+    const v = this.getCtr.get(this.ref(badge)) as number | undefined;
+    return v ?? -1;
+  }
+
+  issueChallenge(chal: Uint8Array, at: number): void {
+    if (chal.length !== 8) throw new BadgewireError('E_REPLAY_INPUT', 'challenge must be 8 bytes', {});
+    this.addChal.run(Buffer.from(chal), at);
+  }
+
+  consumeChallenge(chal: Uint8Array, now: number, maxAgeMs: number): boolean {
+    if (chal.length !== 8) return false;
+    const info = this.useChal.run(now, Buffer.from(chal), now - maxAgeMs, now);
+    return info.changes === 1;
+  }
+
+  pruneChallenges(before: number): number {
+    return this.prune.run(before).changes;
+  }
+}
