@@ -1,2 +1,7 @@
-/** Barrel for the Espruino-safe part of protocol/src/link (device entry). */
-export {};
+/** Barrel for the Espruino-safe part of protocol/src/link (device entry): the reader role and its layers. */
+export * from './handshake';
+export * from './keys';
+export * from './packet';
+export * from './reader-channel';
+export * from './record';
+export * from './step';

@@ -1,2 +1,2 @@
-/** Barrel for protocol/src/link (host entry). */
-export {};
+/** Barrel for protocol/src/link (host entry): the host role; the device part comes through ../device. */
+export * from './host-channel';
