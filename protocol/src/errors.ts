@@ -51,6 +51,7 @@ export const E_CBOR_DEPTH = 205;
 export const E_CBOR_DUP_KEY = 206;
 export const E_CBOR_TOO_LARGE = 207;
 export const E_CBOR_UTF8 = 208;
+export const E_CBOR_MALFORMED = 209; // not well-formed CBOR at all: reserved heads, stray break, simple(<32) in 2 bytes
 // 3xx message schema
 export const E_MSG_NOT_MAP = 301;
 export const E_MSG_UNKNOWN_TYPE = 302;
@@ -112,6 +113,7 @@ export const ERRORS: { [code: number]: [string, number] } = {
   206: ['E_CBOR_DUP_KEY', DROP],
   207: ['E_CBOR_TOO_LARGE', DROP],
   208: ['E_CBOR_UTF8', DROP],
+  209: ['E_CBOR_MALFORMED', DROP],
   301: ['E_MSG_NOT_MAP', DROP],
   302: ['E_MSG_UNKNOWN_TYPE', SKIP],
   303: ['E_MSG_MISSING_FIELD', DROP],
