@@ -1,2 +1,3 @@
 /** Barrel for the host transports (serial, BLE). BLE loads @stoprocent/noble lazily, on first use. */
 export * from './errors';
+export * from './serial';
