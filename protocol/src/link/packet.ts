@@ -40,8 +40,8 @@ export const TAG_LEN = 8;
 export const NONCE_LEN = 16;
 export const READER_ID_LEN = 8;
 export const KEY_LEN = 32;
-/** A packet fits a 512-byte frame with its 2-byte CRC; bounds every buffer before any crypto runs. */
-export const MAX_PACKET = 510;
+/** A packet is one frame payload (at most 512 bytes); bounds every buffer before any crypto runs. */
+export const MAX_PACKET = 512;
 /** Largest record body: MAX_PACKET minus header and tag. */
 export const MAX_BODY = MAX_PACKET - HDR_LEN - TAG_LEN;
 
