@@ -35,7 +35,14 @@ const mutation = fc.record({
   tail: fc.uint8Array({ maxLength: 8 }),
 });
 
-function mutate(seeds: Uint8Array[], m: fc.RecordValue<typeof mutation>): Uint8Array {
+interface Mutation {
+  seed: number;
+  edits: [number, number][];
+  cut: number | null;
+  tail: Uint8Array;
+}
+
+function mutate(seeds: Uint8Array[], m: Mutation): Uint8Array {
   const base = seeds[m.seed % seeds.length] as Uint8Array;
   let b = new Uint8Array(base.length + m.tail.length);
   b.set(base);
