@@ -3,9 +3,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   ACK_FRAME,
-  decodeFrame,
+  decodePn532,
   encodeCommand,
-  encodeFrame,
+  encodePn532,
   F_ACK,
   F_BAD,
   F_DATA,
@@ -38,37 +38,37 @@ describe('PN532 frame codec (UM0701 §6.2.1)', () => {
   });
 
   it('decodes the chip response, ACK, NACK and the error frame', () => {
-    const r = decodeFrame(fromHex(MANUAL.getFirmwareResp), 0, 13);
+    const r = decodePn532(fromHex(MANUAL.getFirmwareResp), 0, 13);
     expect(r.kind).toBe(F_DATA);
     expect(r.tfi).toBe(0xd5);
     expect(toHex(r.data)).toBe('0332010607');
     expect(r.used).toBe(13);
-    expect(decodeFrame(fromHex(MANUAL.ack), 0, 6)).toMatchObject({ kind: F_ACK, used: 6 });
-    expect(decodeFrame(fromHex(MANUAL.nack), 0, 6)).toMatchObject({ kind: F_NACK, used: 6 });
-    expect(decodeFrame(fromHex(MANUAL.error), 0, 8).kind).toBe(F_ERROR);
+    expect(decodePn532(fromHex(MANUAL.ack), 0, 6)).toMatchObject({ kind: F_ACK, used: 6 });
+    expect(decodePn532(fromHex(MANUAL.nack), 0, 6)).toMatchObject({ kind: F_NACK, used: 6 });
+    expect(decodePn532(fromHex(MANUAL.error), 0, 8).kind).toBe(F_ERROR);
   });
 
   it('skips garbage before the start code and splits concatenated frames', () => {
     const buf = fromHex('13370000' + MANUAL.ack + MANUAL.getFirmwareResp);
-    const a = decodeFrame(buf, 0, buf.length);
+    const a = decodePn532(buf, 0, buf.length);
     expect(a.kind).toBe(F_ACK);
-    const b = decodeFrame(buf, a.used, buf.length);
+    const b = decodePn532(buf, a.used, buf.length);
     expect(b.kind).toBe(F_DATA);
     expect(a.used + b.used).toBeLessThanOrEqual(buf.length);
   });
 
   it('asks for more on every truncation of a valid frame', () => {
     const f = fromHex(MANUAL.getFirmwareResp);
-    for (let n = 0; n < f.length - 1; n++) expect(decodeFrame(f, 0, n).kind).toBe(F_MORE);
+    for (let n = 0; n < f.length - 1; n++) expect(decodePn532(f, 0, n).kind).toBe(F_MORE);
   });
 
   it('rejects a bad length checksum and a bad data checksum', () => {
     const badLcs = fromHex(MANUAL.getFirmwareResp);
     badLcs[4] = 0xfb;
-    expect(decodeFrame(badLcs, 0, badLcs.length).kind).toBe(F_BAD);
+    expect(decodePn532(badLcs, 0, badLcs.length).kind).toBe(F_BAD);
     const badDcs = fromHex(MANUAL.getFirmwareResp);
     badDcs[11] = 0xe9;
-    const r = decodeFrame(badDcs, 0, badDcs.length);
+    const r = decodePn532(badDcs, 0, badDcs.length);
     expect(r.kind).toBe(F_BAD);
     expect(r.used).toBe(13);
   });
@@ -79,8 +79,8 @@ describe('PN532 frame codec (UM0701 §6.2.1)', () => {
         fc.uint8Array({ minLength: 1, maxLength: 254 }),
         fc.constantFrom(0xd4, 0xd5),
         (body, tfi) => {
-          const f = encodeFrame(tfi, body);
-          const r = decodeFrame(f, 0, f.length);
+          const f = encodePn532(tfi, body);
+          const r = decodePn532(f, 0, f.length);
           expect(r.kind).toBe(F_DATA);
           expect(toHex(r.data)).toBe(toHex(body));
           expect(r.used).toBe(f.length);
@@ -100,7 +100,7 @@ describe('PN532 frame codec (UM0701 §6.2.1)', () => {
     fc.assert(
       fc.property(fc.oneof(fc.uint8Array({ maxLength: 40 }), mutated), fc.nat(8), (buf, s) => {
         const start = Math.min(s, buf.length);
-        const r = decodeFrame(buf, start, buf.length);
+        const r = decodePn532(buf, start, buf.length);
         expect(r.used).toBeGreaterThanOrEqual(0);
         expect(start + r.used).toBeLessThanOrEqual(buf.length);
         if (r.kind !== F_MORE) expect(r.used).toBeGreaterThan(0);

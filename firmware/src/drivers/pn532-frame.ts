@@ -43,7 +43,7 @@ function result(kind: number, tfi: number, data: Uint8Array, used: number): Pn53
 }
 
 /** A normal information frame: TFI followed by `body` (command code and parameters). */
-export function encodeFrame(tfi: number, body: Uint8Array): Uint8Array {
+export function encodePn532(tfi: number, body: Uint8Array): Uint8Array {
   const len = body.length + 1;
   if (len > 255) throw new TypeError('pn532: frame body too long ' + body.length);
   const out = new Uint8Array(len + 7);
@@ -66,14 +66,14 @@ export function encodeCommand(cmd: number, params: Uint8Array): Uint8Array {
   const body = new Uint8Array(params.length + 1);
   body[0] = cmd;
   body.set(params, 1);
-  return encodeFrame(TFI_HOST, body);
+  return encodePn532(TFI_HOST, body);
 }
 
 /**
  * Finds and decodes the first frame in `buf[start..end)`. The start code is `00 FF` (the leading 00 preamble
  * is optional, UM0701 §6.2.1.1). Bytes before it are garbage and count in `used`.
  */
-export function decodeFrame(buf: Uint8Array, start: number, end: number): Pn532Frame {
+export function decodePn532(buf: Uint8Array, start: number, end: number): Pn532Frame {
   let p = start;
   while (p + 1 < end && !(buf[p] === 0 && buf[p + 1] === 0xff)) p++;
   if (p + 1 >= end) return result(F_MORE, 0, EMPTY, 0);

@@ -7,7 +7,7 @@
 import { E_APP_NFC_FRAME, E_APP_NFC_TIMEOUT } from '@badgewire/protocol/device';
 import type { Clock, NfcFrontEnd } from '../ports';
 import { NFC_ISODEP, NFC_NONE, NFC_OTHER } from '../ports';
-import { decodeFrame, encodeCommand, F_ACK, F_BAD, F_DATA, F_MORE, F_NACK, NACK_FRAME } from './pn532-frame';
+import { decodePn532, encodeCommand, F_ACK, F_BAD, F_DATA, F_MORE, F_NACK, NACK_FRAME } from './pn532-frame';
 
 /**
  * The wire to the chip. I2C: `read` does one read transaction and returns the bytes after the status byte,
@@ -143,7 +143,7 @@ export class Pn532 implements NfcFrontEnd {
       this.rn += Math.min(got.length, RX_MAX);
     }
     while (this.phase) {
-      const f = decodeFrame(this.rx, 0, this.rn);
+      const f = decodePn532(this.rx, 0, this.rn);
       if (f.kind === F_MORE) break;
       // Espruino has no TypedArray copyWithin: shift by hand.
       for (let i = f.used; i < this.rn; i++) this.rx[i - f.used] = this.rx[i] as number;

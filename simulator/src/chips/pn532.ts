@@ -8,9 +8,9 @@
  */
 import {
   ACK_FRAME,
-  decodeFrame,
+  decodePn532,
   ERROR_FRAME,
-  encodeFrame,
+  encodePn532,
   F_ACK,
   F_DATA,
   F_MORE,
@@ -131,7 +131,7 @@ export class VirtualPn532 {
     if (this.rx.length > 600) this.rx = this.rx.slice(-300);
     for (;;) {
       const buf = Uint8Array.from(this.rx);
-      const f = decodeFrame(buf, 0, buf.length);
+      const f = decodePn532(buf, 0, buf.length);
       if (f.kind === F_MORE) return;
       this.rx = this.rx.slice(f.used);
       if (f.kind === F_NACK) {
@@ -170,7 +170,7 @@ export class VirtualPn532 {
       this.emit(ERROR_FRAME);
       return;
     }
-    const frame = encodeFrame(TFI_CHIP, Uint8Array.from([cmd + 1, ...r]));
+    const frame = encodePn532(TFI_CHIP, Uint8Array.from([cmd + 1, ...r]));
     this.last = frame;
     this.emit(frame);
   }

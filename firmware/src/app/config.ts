@@ -1,0 +1,67 @@
+/**
+ * Reader configuration and identity, written to Storage (`bw.cfg`, JSON) by the provisioning tool:
+ *   { "id": 16 hex (reader id), "key": 64 hex (K_r), "door": n, "cid": company id,
+ *     "si": scan interval ms, "sw": scan window ms, "dd": de-dup window ms, "relay": ms }
+ * A missing or unusable file means "unprovisioned": the reader refuses to run (no scan, no NFC, no link).
+ */
+import { fromHex, keyUsable } from '@badgewire/protocol/device';
+import type { Flash } from '../ports';
+
+export const CONFIG_FILE = 'bw.cfg';
+
+export interface ReaderConfig {
+  id: Uint8Array;
+  key: Uint8Array;
+  door: number;
+  cid: number;
+  si: number;
+  sw: number;
+  dd: number;
+  relay: number;
+}
+
+interface RawConfig {
+  id?: unknown;
+  key?: unknown;
+  door?: unknown;
+  cid?: unknown;
+  si?: unknown;
+  sw?: unknown;
+  dd?: unknown;
+  relay?: unknown;
+}
+
+function num(v: unknown, dflt: number, lo: number, hi: number): number {
+  return typeof v === 'number' && v >= lo && v <= hi ? v : dflt;
+}
+
+function hexOf(v: unknown, len: number): Uint8Array | null {
+  if (typeof v !== 'string' || v.length !== len * 2) return null;
+  try {
+    return fromHex(v);
+  } catch (_e) {
+    return null;
+  }
+}
+
+/** The configuration, or null when the reader is not (or not correctly) provisioned. */
+export function loadConfig(flash: Flash): ReaderConfig | null {
+  const raw = flash.readJSON(CONFIG_FILE) as RawConfig | undefined;
+  if (!raw || typeof raw !== 'object') return null;
+  const id = hexOf(raw.id, 8);
+  const key = hexOf(raw.key, 32);
+  if (!id || !key || !keyUsable(key)) return null;
+  return {
+    id: id,
+    key: key,
+    door: num(raw.door, 0, 0, 0xffff),
+    cid: num(raw.cid, 0xffff, 0, 0xffff),
+    si: num(raw.si, 100, 10, 10000),
+    sw: num(raw.sw, 100, 10, 10000),
+    dd: num(raw.dd, 30000, 1000, 600000),
+    relay: num(raw.relay, 3000, 100, 10000),
+  };
+}
+
+export const UNPROVISIONED_MSG =
+  'badgewire: reader is not provisioned (E601): no valid bw.cfg in Storage. Run `badgewire provision` over USB.';

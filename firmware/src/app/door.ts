@@ -1,0 +1,51 @@
+/**
+ * Door and feedback: acts only on authenticated DECISION messages. Granted: relay pulse, green LED and a
+ * short beep; denied: red LED and a long beep. The relay pulse is capped so a decision cannot hold a door
+ * open indefinitely.
+ */
+import type { Outputs } from '../ports';
+import { LED_GREEN, LED_RED } from '../ports';
+import type { AppMsg } from './msg';
+
+export const MAX_RELAY_MS = 10000;
+const GRANT_LED = [800];
+const GRANT_BEEP = [80];
+const DENY_LED = [200, 100, 200, 100, 200];
+const DENY_BEEP = [400];
+const OFFLINE_LED = [100, 100, 100];
+
+export class Door {
+  out: Outputs;
+  door: number;
+  relayMs: number;
+  opened: number;
+
+  constructor(out: Outputs, door: number, relayMs: number) {
+    this.out = out;
+    this.door = door;
+    this.relayMs = relayMs;
+    this.opened = 0;
+  }
+
+  decide(m: AppMsg): void {
+    if (m.door !== undefined && m.door !== this.door) return;
+    if (m.allow === true) {
+      const ms = m.ms && m.ms > 0 ? Math.min(m.ms, MAX_RELAY_MS) : this.relayMs;
+      this.opened++;
+      this.out.relay(ms);
+      this.out.led(LED_GREEN, GRANT_LED);
+      this.out.beep(GRANT_BEEP);
+    } else this.deny();
+  }
+
+  deny(): void {
+    this.out.led(LED_RED, DENY_LED);
+    this.out.beep(DENY_BEEP);
+  }
+
+  /** A tap while the host is unreachable: fail closed, and say so. */
+  offline(): void {
+    this.out.led(LED_RED, OFFLINE_LED);
+    this.out.beep(DENY_BEEP);
+  }
+}

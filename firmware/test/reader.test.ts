@@ -1,0 +1,196 @@
+import { fromHex, nobleAes, toHex } from '@badgewire/protocol';
+import { describe, expect, it } from 'vitest';
+import { SELECT_BW } from '../src/app/apdu';
+import { M_CHALLENGES, M_DECISION, M_SIGHTING, M_TAP, MODE_C, MODE_S } from '../src/app/msg';
+import { READER_TUNING, type Reader, startReader } from '../src/app/reader';
+import { NFC_ISODEP, NFC_NONE } from '../src/ports';
+import { FakeClock, FakeFlash, FakeOutputs, FakeRadio, FakeSystem } from './fakes';
+import { clockLinkPair, FakeNfc, HostPeer, jsonCodec } from './harness';
+
+const ID = fromHex('0102030405060708');
+const KEY = fromHex('00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff');
+const CID = 0xffff;
+
+function advert(eph: Uint8Array, rssi = -60) {
+  return { data: Uint8Array.from([CID & 255, CID >> 8, 0x11, ...eph]), rssi };
+}
+
+function rig(opts: { provision?: boolean; flash?: FakeFlash } = {}) {
+  const clock = new FakeClock();
+  const flash = opts.flash ?? new FakeFlash();
+  if (opts.provision !== false && !opts.flash)
+    flash.writeJSON('bw.cfg', { id: toHex(ID), key: toHex(KEY), door: 7, cid: CID, relay: 2500 });
+  const radio = new FakeRadio();
+  const nfc = new FakeNfc();
+  const out = new FakeOutputs();
+  const sys = new FakeSystem();
+  const pair = clockLinkPair(clock);
+  const host = new HostPeer(pair.b, clock, ID, KEY);
+  const reader = startReader(
+    {
+      radio,
+      nfc,
+      flash,
+      out,
+      clock,
+      sys,
+      link: pair.a,
+      aes: nobleAes,
+      rnd: { fill: (o: Uint8Array) => crypto.getRandomValues(o) },
+      codec: jsonCodec,
+    },
+    READER_TUNING,
+    '0.1.0-test',
+  );
+  return { clock, flash, radio, nfc, out, sys, pair, host, reader };
+}
+
+function connect(r: ReturnType<typeof rig>) {
+  r.host.handshake();
+  r.clock.advance(20);
+  expect(r.host.ch.isUp()).toBe(true);
+}
+
+describe('reader app on fake ports', () => {
+  it('refuses to run unprovisioned, with a clear console message and no radio, NFC or link use', () => {
+    const r = rig({ provision: false });
+    expect(r.reader).toBeNull();
+    expect(r.sys.logs.join('\n')).toMatch(/not provisioned \(E601\)/);
+    expect(r.radio.scanning).toBeNull();
+    expect(r.sys.wdt).toBe(0);
+    r.clock.advance(20000);
+    expect(r.pair.a.bytesOut).toBe(0);
+  });
+
+  it('refuses a config whose key is an erased page (all FF)', () => {
+    const flash = new FakeFlash();
+    flash.writeJSON('bw.cfg', { id: toHex(ID), key: 'ff'.repeat(32) });
+    expect(rig({ flash }).reader).toBeNull();
+  });
+
+  it('prompts the host with the no-session alert, then completes the handshake', () => {
+    const r = rig();
+    expect(r.sys.wdt).toBe(READER_TUNING.wdt);
+    r.clock.advance(10);
+    expect(r.pair.a.bytesOut).toBeGreaterThan(0);
+    connect(r);
+    expect(r.host.ups).toBe(1);
+  });
+
+  it('forwards a BLE sighting once per window with its RSSI', () => {
+    const r = rig();
+    connect(r);
+    const eph = fromHex('115d75e6563a6e2b53bee108ca5711fe');
+    r.radio.scanning!.cb(advert(eph, -55));
+    r.radio.scanning!.cb(advert(eph, -50));
+    r.radio.scanning!.cb({ data: fromHex('ffff12' + '00'.repeat(16)), rssi: -40 });
+    r.clock.advance(50);
+    const s = r.host.got.filter((m) => m.t === M_SIGHTING);
+    expect(s).toHaveLength(1);
+    expect(toHex(s[0]!.eph!)).toBe(toHex(eph));
+    expect(s[0]!.rssi).toBe(-55);
+    r.clock.advance(30000);
+    r.radio.scanning!.cb(advert(eph, -70));
+    r.clock.advance(50);
+    expect(r.host.got.filter((m) => m.t === M_SIGHTING)).toHaveLength(2);
+  });
+
+  it('challenge-response tap → DECISION → relay pulse; the relay never moves without a decision', () => {
+    const r = rig();
+    connect(r);
+    const chal = fromHex('a1a2a3a4a5a6a7a8');
+    r.host.send({ t: M_CHALLENGES, list: chal });
+    r.clock.advance(10);
+    const frame = fromHex('12' + 'cd'.repeat(32));
+    r.nfc.answer = (apdu) => {
+      if (toHex(apdu) === toHex(SELECT_BW)) return fromHex('9000');
+      if (apdu[1] === 0x10) return Uint8Array.from([...frame, 0x90, 0]);
+      return fromHex('6d00');
+    };
+    r.nfc.target = NFC_ISODEP;
+    r.clock.advance(400);
+    const taps = r.host.got.filter((m) => m.t === M_TAP);
+    expect(taps).toHaveLength(1);
+    expect(taps[0]!.mode).toBe(MODE_C);
+    expect(toHex(taps[0]!.chal!)).toBe(toHex(chal));
+    expect(toHex(taps[0]!.frame!)).toBe(toHex(frame));
+    expect(r.nfc.sent[1]).toBe('80100000' + '08' + toHex(chal) + '21');
+    expect(r.out.events.filter((e) => e.startsWith('relay'))).toEqual([]);
+    // Resting on the reader: no second tap until the target left the field.
+    r.clock.advance(2000);
+    expect(r.host.got.filter((m) => m.t === M_TAP)).toHaveLength(1);
+    r.host.send({ t: M_DECISION, door: 7, allow: true, ms: 2000 });
+    r.clock.advance(10);
+    expect(r.out.events).toContain('relay:2000');
+    r.host.send({ t: M_DECISION, door: 8, allow: true });
+    r.clock.advance(10);
+    expect(r.out.events.filter((e) => e.startsWith('relay'))).toHaveLength(1);
+    // Second tap after leaving the field: no challenge left, so mode S.
+    r.nfc.target = NFC_NONE;
+    r.clock.advance(400);
+    r.nfc.target = NFC_ISODEP;
+    r.nfc.answer = (apdu) =>
+      apdu[1] === 0xa4 ? fromHex('9000') : Uint8Array.from([0x13, ...frame.subarray(1), 0x90, 0]);
+    r.clock.advance(400);
+    const t2 = r.host.got.filter((m) => m.t === M_TAP);
+    expect(t2).toHaveLength(2);
+    expect(t2[1]!.mode).toBe(MODE_S);
+  });
+
+  it('fails closed offline: queues taps and sightings in flash, survives a reboot, delivers in order once', () => {
+    const r = rig();
+    r.nfc.answer = (apdu) =>
+      apdu[1] === 0xa4 ? fromHex('9000') : Uint8Array.from([0x13, ...new Uint8Array(32), 0x90, 0]);
+    r.nfc.target = NFC_ISODEP;
+    r.clock.advance(300);
+    for (let i = 0; i < 5; i++) r.radio.scanning!.cb(advert(new Uint8Array(16).fill(i + 1)));
+    expect(r.out.events.some((e) => e.startsWith('led:1'))).toBe(true);
+    expect(r.out.events.filter((e) => e.startsWith('relay'))).toEqual([]);
+    // Reboot: a new reader on the same flash, with a fresh host session.
+    const r2 = rig({ flash: r.flash });
+    expect(r2.reader!.box.size()).toBe(6);
+    connect(r2);
+    r2.clock.advance(100);
+    expect([...r2.host.journal.keys()]).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(r2.host.journal.get(1)!.t).toBe(M_TAP);
+    r2.clock.advance(20000);
+    expect(r2.reader!.box.size()).toBe(0);
+    const seqs = r2.host.got.filter((m) => m.t !== 3).map((m) => m.seq);
+    expect(new Set(seqs).size).toBe(seqs.length);
+  });
+
+  it('retransmits unacked events after link loss and a new handshake', () => {
+    const r = rig();
+    connect(r);
+    r.host.ack = false;
+    r.radio.scanning!.cb(advert(new Uint8Array(16).fill(9)));
+    r.clock.advance(20);
+    expect(r.host.got.filter((m) => m.t === M_SIGHTING)).toHaveLength(1);
+    r.pair.cut();
+    r.clock.advance(100);
+    r.pair.restore();
+    r.host.ack = true;
+    r.host.ch.reset();
+    connect(r);
+    r.clock.advance(100);
+    expect(r.host.journal.size).toBe(1);
+    expect(r.host.got.filter((m) => m.t === M_SIGHTING).length).toBeGreaterThanOrEqual(2);
+    r.clock.advance(6000);
+    expect(r.reader!.box.size()).toBe(0);
+  });
+
+  it('counts the host unreachable when it goes silent, and kicks the watchdog only while healthy', () => {
+    const r = rig();
+    connect(r);
+    r.clock.advance(6000);
+    const kicks = r.sys.kicks;
+    expect(kicks).toBeGreaterThan(0);
+    r.sys.free = 10;
+    r.clock.advance(11000);
+    expect(r.sys.kicks).toBe(kicks);
+    r.host.ack = false;
+    r.clock.advance(20000);
+    const rd = r.reader as Reader;
+    expect(rd.host.online()).toBe(false);
+  });
+});
