@@ -7,10 +7,13 @@
  * a stable badge id, i.e. personal data, so it never reaches disk: rows are keyed by HMAC-SHA256 under a key
  * derived from the tenant's journal data key, truncated to 16 bytes.
  *
- * The resolver (protocol/src/resolver) owns the check logic; this is its storage. The interface is defined here
- * because the resolver's own ReplayStore interface had not landed when this was written (see report).
+ * The resolver (protocol/src/resolver) owns the check logic; `counterStore()` adapts this to its `CounterStore`
+ * port (a synchronous, durable write-through before the tap is accepted). The challenge ledger here is an
+ * optional durable record of used challenges; the resolver's ChallengeIssuer keeps live ones in memory and
+ * fails closed after a restart, which this ledger does not change.
  */
 import { createHmac, hkdfSync } from 'node:crypto';
+import type { CounterStore } from '@badgewire/protocol';
 import { BadgewireError } from '../errors';
 import type { Db } from './db';
 
@@ -86,5 +89,20 @@ export class SqliteReplayStore implements ReplayStore {
 
   pruneChallenges(before: number): number {
     return this.prune.run(before).changes;
+  }
+
+  /** The resolver's `CounterStore` port over this table; `now` stamps rows (metadata only). */
+  counterStore(now: () => number = Date.now): CounterStore {
+    return {
+      load: (ref) => this.lastCounter(ref),
+      save: (ref, ctr) => {
+        if (!this.advanceCounter(ref, ctr, now()))
+          throw new BadgewireError(
+            'E_REPLAY_INPUT',
+            'tap counter did not increase; the resolver must not save it',
+            {},
+          );
+      },
+    };
   }
 }
