@@ -82,7 +82,7 @@ describe('badge key hierarchy', () => {
     const a = deriveBadgeKeys(nobleAes, mk, ascii('S-0001'));
     const b = deriveBadgeKeys(nobleAes, mk, ascii('S-0002'));
     const mk2 = new Uint8Array(mk);
-    mk2[31] ^= 1;
+    mk2[31] = (mk2[31] as number) ^ 1;
     const c = deriveBadgeKeys(nobleAes, mk2, ascii('S-0001'));
     expect(
       new Set([toHex(a.kId), toHex(b.kId), toHex(c.kId), toHex(a.kTap), toHex(b.kTap), toHex(c.kTap)]).size,

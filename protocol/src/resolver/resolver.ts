@@ -186,7 +186,11 @@ export class Resolver {
     return b === undefined ? Number.NaN : (this.off[b] as number);
   }
 
-  /** Slides the windows of the badges whose slot boundary passed since the last call. Returns AES spent. */
+  /**
+   * Slides the windows of the badges whose slot boundary passed since the last call. Returns AES spent.
+   * Sightings and taps call it implicitly when their time is past the current tick; the host also calls it
+   * from a 1-s timer so the slide is not charged to a tap's latency.
+   */
   advance(nowS: number): number {
     const t = Math.floor(nowS);
     let aes = 0;
@@ -211,6 +215,7 @@ export class Resolver {
   /** Resolves a BLE sighting's EphID. E_BADGE_UNKNOWN when not in any window. */
   resolveSighting(eph: Uint8Array, nowS: number): Result<Sighting> {
     if (eph.length !== 16) return fail(E_BADGE_LENGTH, eph.length);
+    if (nowS >= this.tick + 1) this.advance(nowS);
     const i = this.table.find(le32(eph, 0), le32(eph, 4), le32(eph, 8), le32(eph, 12));
     if (i < 0) return fail(E_BADGE_UNKNOWN, -1);
     const b = this.table.badgeAt(i);
@@ -236,6 +241,7 @@ export class Resolver {
     if (frame.length !== TAP_LENGTH) return fail(E_BADGE_LENGTH, Math.min(frame.length, TAP_LENGTH));
     const hdr = frame[0] as number;
     if (hdr !== HDR_TAP_C && hdr !== HDR_TAP_S) return fail(E_BADGE_HEADER, 0);
+    if (nowS >= this.tick + 1) this.advance(nowS);
     const w0 = le32(frame, 1);
     const w1 = le32(frame, 5);
     const w2 = le32(frame, 9);
