@@ -1,2 +1,3 @@
 /** Barrel for the Espruino-safe part of protocol/src/cbor (device entry). */
-export {};
+export * from './mini';
+export * from './utf8';
