@@ -93,6 +93,10 @@ export class TenantStores {
     return store;
   }
 
+  isOpen(tenant: string): boolean {
+    return this.open.has(tenant);
+  }
+
   /** Tenants with a file on disk. */
   list(): string[] {
     let names: string[];

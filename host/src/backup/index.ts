@@ -1,0 +1,13 @@
+/** Encrypted journal snapshots and their grandfather-father-son retention. */
+
+export type { RetentionPolicy, Snapshot } from './retention';
+export { DEFAULT_RETENTION, isoWeek, planRetention } from './retention';
+export type { SnapshotHeader } from './snapshot';
+export {
+  backupKeyStore,
+  listSnapshots,
+  openSnapshot,
+  pruneSnapshots,
+  restoreTenant,
+  snapshotTenant,
+} from './snapshot';
