@@ -1,5 +1,6 @@
 /** Barrel for the host transports (serial, BLE). BLE loads @stoprocent/noble lazily, on first use. */
 
+export * from './ble';
 export * from './discovery';
 export * from './errors';
 export * from './serial';
