@@ -57,6 +57,26 @@ function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   ]);
 }
 
+/** Event-driven waiting: callbacks ping, `until` re-checks its predicate on each ping. */
+function signal() {
+  const subs: (() => void)[] = [];
+  return {
+    ping() {
+      for (const s of subs.splice(0)) s();
+    },
+    until(pred: () => boolean, ms: number, what: string): Promise<void> {
+      return within(
+        new Promise<void>((r) => {
+          const check = () => (pred() ? r() : subs.push(check));
+          check();
+        }),
+        ms,
+        what,
+      );
+    },
+  };
+}
+
 describe('VirtualController + real noble over HCI UART', () => {
   it('completes the init handshake noble expects', async () => {
     const { controller } = await getRig();
@@ -101,7 +121,14 @@ describe('VirtualController + real noble over HCI UART', () => {
   it('restarts a scan that went silent (watchdog)', async () => {
     const { adapter, controller } = await getRig();
     let count = 0;
-    const scan = adapter.scanBadges(() => count++, { watchdogMs: 300 });
+    const sig = signal();
+    const scan = adapter.scanBadges(
+      () => {
+        count++;
+        sig.ping();
+      },
+      { watchdogMs: 300 },
+    );
     try {
       await within(controller.whenScanning(), 10_000, 'scan enable');
       const mfr = Uint8Array.from([0x03, 0xff, 0xff, 0xff]);
@@ -110,19 +137,11 @@ describe('VirtualController + real noble over HCI UART', () => {
         40,
       );
       try {
-        await within(
-          new Promise<void>((r) => {
-            const t = setInterval(() => count > 0 && (clearInterval(t), r()), 10);
-          }),
-          10_000,
-          'first advert',
-        );
+        await sig.until(() => count > 0, 10_000, 'first advert');
         controller.stuck = true; // still "scanning", reports nothing
         const before = count;
-        await within(
-          new Promise<void>((r) => {
-            const t = setInterval(() => scan.restarts > 0 && count > before && (clearInterval(t), r()), 20);
-          }),
+        await sig.until(
+          () => scan.restarts > 0 && count > before,
           10_000,
           'watchdog restart and adverts again',
         );
@@ -140,7 +159,11 @@ describe('VirtualController + real noble over HCI UART', () => {
     const reader = newReader();
     controller.addPeripheral(reader);
     const fromHost: number[] = [];
-    reader.endpoint.onData((b) => fromHost.push(...b));
+    const sig = signal();
+    reader.endpoint.onData((b) => {
+      fromHost.push(...b);
+      sig.ping();
+    });
     const link = await within(adapter.connect(reader.address), 15_000, 'connect');
     expect(reader.connected).toBe(true);
     expect([NUS_SERVICE, NUS_WRITE, NUS_NOTIFY].every((u) => u.length === 32)).toBe(true);
@@ -148,13 +171,7 @@ describe('VirtualController + real noble over HCI UART', () => {
     const toHost = collect(link);
     const up = pattern(333, 5);
     await writeAll(link, up);
-    await within(
-      new Promise<void>((r) => {
-        const t = setInterval(() => fromHost.length >= up.length && (clearInterval(t), r()), 5);
-      }),
-      10_000,
-      'host -> reader',
-    );
+    await sig.until(() => fromHost.length >= up.length, 10_000, 'host -> reader');
     expect(Buffer.from(fromHost)).toEqual(Buffer.from(up));
     const down = pattern(257, 6);
     expect(reader.endpoint.write(down)).toBe(down.length);

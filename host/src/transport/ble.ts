@@ -55,6 +55,22 @@ function withTimeout<T>(p: Promise<T>, ms: number, onTimeout: () => Error): Prom
   ]).finally(() => clearTimeout(t));
 }
 
+/** The typed error for a terminal adapter state, or undefined for states that may still become poweredOn. */
+export function adapterStateError(state: string, where: string): TransportError | undefined {
+  if (state === 'unsupported') {
+    return new TransportError(
+      'E_BLE_NO_ADAPTER',
+      'no usable Bluetooth LE adapter at ' + where,
+      'plug in a Bluetooth 4.0+ adapter, or select another with deviceId',
+      false,
+    );
+  }
+  if (state === 'unauthorized') {
+    return new TransportError('E_BLE_PERMISSION', 'no permission to use ' + where, SETCAP_HINT, false);
+  }
+  return undefined;
+}
+
 export class BleAdapter {
   private stopped = false;
   private readonly scans = new Set<BadgeScan>();
@@ -95,17 +111,7 @@ export class BleAdapter {
         // noble first reports poweredOff while the controller resets, so only the terminal states count.
         const onState = (state: string) => {
           last = state;
-          let err: TransportError | undefined;
-          if (state === 'unsupported') {
-            err = new TransportError(
-              'E_BLE_NO_ADAPTER',
-              'no usable Bluetooth LE adapter at ' + where,
-              'plug in a Bluetooth 4.0+ adapter, or select another with deviceId',
-              false,
-            );
-          } else if (state === 'unauthorized') {
-            err = new TransportError('E_BLE_PERMISSION', 'no permission to use ' + where, SETCAP_HINT, false);
-          }
+          const err = adapterStateError(state, where);
           if (state !== 'poweredOn' && !err) return;
           clearTimeout(timer);
           noble.removeListener('stateChange', onState);

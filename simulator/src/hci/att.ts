@@ -41,6 +41,10 @@ export function uuid128Le(uuid: string): Uint8Array {
   return out;
 }
 
+const SERVICE_LE = uuid128Le(NUS_SERVICE);
+const WRITE_LE = uuid128Le(NUS_WRITE);
+const NOTIFY_LE = uuid128Le(NUS_NOTIFY);
+
 interface Attr {
   handle: number;
   /** 16-bit type, or 16 bytes for a 128-bit type. */
@@ -57,8 +61,8 @@ function u16(n: number): number[] {
   return [n & 0xff, n >> 8];
 }
 
-function charDecl(props: number, valueHandle: number, uuid: string): Uint8Array {
-  return new Uint8Array([props, ...u16(valueHandle), ...uuid128Le(uuid)]);
+function charDecl(props: number, valueHandle: number, uuid: Uint8Array): Uint8Array {
+  return new Uint8Array([props, ...u16(valueHandle), ...uuid]);
 }
 
 export class NusAttServer {
@@ -72,13 +76,13 @@ export class NusAttServer {
     private readonly onWrite: (bytes: Uint8Array) => void,
   ) {
     this.attrs = [
-      { handle: 1, type: 0x2800, value: uuid128Le(NUS_SERVICE) },
+      { handle: 1, type: 0x2800, value: SERVICE_LE },
       // write without response | write
-      { handle: 2, type: 0x2803, value: charDecl(0x0c, WRITE_VALUE, NUS_WRITE) },
-      { handle: WRITE_VALUE, type: uuid128Le(NUS_WRITE), value: new Uint8Array(0) },
+      { handle: 2, type: 0x2803, value: charDecl(0x0c, WRITE_VALUE, WRITE_LE) },
+      { handle: WRITE_VALUE, type: WRITE_LE, value: new Uint8Array(0) },
       // notify
-      { handle: 4, type: 0x2803, value: charDecl(0x10, NOTIFY_VALUE, NUS_NOTIFY) },
-      { handle: NOTIFY_VALUE, type: uuid128Le(NUS_NOTIFY), value: new Uint8Array(0) },
+      { handle: 4, type: 0x2803, value: charDecl(0x10, NOTIFY_VALUE, NOTIFY_LE) },
+      { handle: NOTIFY_VALUE, type: NOTIFY_LE, value: new Uint8Array(0) },
       { handle: CCCD, type: 0x2902, value: new Uint8Array([0, 0]) },
     ];
   }
