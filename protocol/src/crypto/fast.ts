@@ -11,7 +11,6 @@
  */
 import { unsafe } from '@noble/ciphers/aes.js';
 import type { AesDecrypt } from '../ports';
-import { nobleAes } from './noble';
 
 interface Schedules {
   copy: Uint8Array;
@@ -20,9 +19,6 @@ interface Schedules {
 }
 
 const cache = new WeakMap<Uint8Array, Schedules>();
-
-/** The block core reads words little-endian; on a big-endian host we simply use the plain @noble path. */
-const littleEndian = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 function schedules(key: Uint8Array): Schedules {
   const s = cache.get(key);
@@ -49,104 +45,114 @@ function blocks(what: string, data: Uint8Array): void {
     throw new TypeError(what + ': data must be whole 16-byte blocks, got ' + data.length);
 }
 
-function ivWords(iv: Uint8Array): Uint32Array {
+function checkIv(iv: Uint8Array): void {
   if (iv.length !== 16) throw new TypeError('cbc: iv must be 16 bytes, got ' + iv.length);
-  return new Uint32Array(new Uint8Array(iv).buffer);
 }
 
-/** A fresh, aligned little-endian word copy of `data`: the output buffer the block core works in place on. */
-function words(data: Uint8Array): { out: Uint8Array; w: Uint32Array } {
-  const out = new Uint8Array(data);
-  return { out: out, w: new Uint32Array(out.buffer, 0, out.length >> 2) };
+function rd(b: Uint8Array, o: number): number {
+  return (
+    ((b[o] as number) |
+      ((b[o + 1] as number) << 8) |
+      ((b[o + 2] as number) << 16) |
+      ((b[o + 3] as number) << 24)) >>>
+    0
+  );
 }
+function wr(b: Uint8Array, o: number, v: number): void {
+  b[o] = v & 255;
+  b[o + 1] = (v >>> 8) & 255;
+  b[o + 2] = (v >>> 16) & 255;
+  b[o + 3] = v >>> 24;
+}
+
+// Words are read and written byte by byte (little-endian, as the @noble core expects): for the one- and
+// two-block calls that dominate here this beats allocating Uint32Array views, and it needs no alignment.
 
 function ecbEnc(key: Uint8Array, data: Uint8Array): Uint8Array {
   blocks('ecb', data);
   const xk = schedules(key).enc;
-  const b = words(data);
-  const w = b.w;
-  for (let i = 0; i < w.length; i += 4) {
-    const r = unsafe.encrypt(xk, w[i] as number, w[i + 1] as number, w[i + 2] as number, w[i + 3] as number);
-    w[i] = r.s0;
-    w[i + 1] = r.s1;
-    w[i + 2] = r.s2;
-    w[i + 3] = r.s3;
+  const out = new Uint8Array(data.length);
+  for (let o = 0; o < data.length; o += 16) {
+    const r = unsafe.encrypt(xk, rd(data, o), rd(data, o + 4), rd(data, o + 8), rd(data, o + 12));
+    wr(out, o, r.s0);
+    wr(out, o + 4, r.s1);
+    wr(out, o + 8, r.s2);
+    wr(out, o + 12, r.s3);
   }
-  return b.out;
+  return out;
 }
 
 function ecbDec(key: Uint8Array, data: Uint8Array): Uint8Array {
   blocks('ecbDecrypt', data);
   const xk = decSchedule(key);
-  const b = words(data);
-  const w = b.w;
-  for (let i = 0; i < w.length; i += 4) {
-    const r = unsafe.decrypt(xk, w[i] as number, w[i + 1] as number, w[i + 2] as number, w[i + 3] as number);
-    w[i] = r.s0;
-    w[i + 1] = r.s1;
-    w[i + 2] = r.s2;
-    w[i + 3] = r.s3;
+  const out = new Uint8Array(data.length);
+  for (let o = 0; o < data.length; o += 16) {
+    const r = unsafe.decrypt(xk, rd(data, o), rd(data, o + 4), rd(data, o + 8), rd(data, o + 12));
+    wr(out, o, r.s0);
+    wr(out, o + 4, r.s1);
+    wr(out, o + 8, r.s2);
+    wr(out, o + 12, r.s3);
   }
-  return b.out;
+  return out;
 }
 
 function cbcEnc(key: Uint8Array, iv: Uint8Array, data: Uint8Array): Uint8Array {
   blocks('cbc', data);
+  checkIv(iv);
   const xk = schedules(key).enc;
-  const v = ivWords(iv);
-  let c0 = v[0] as number;
-  let c1 = v[1] as number;
-  let c2 = v[2] as number;
-  let c3 = v[3] as number;
-  const b = words(data);
-  const w = b.w;
-  for (let i = 0; i < w.length; i += 4) {
+  const out = new Uint8Array(data.length);
+  let c0 = rd(iv, 0);
+  let c1 = rd(iv, 4);
+  let c2 = rd(iv, 8);
+  let c3 = rd(iv, 12);
+  for (let o = 0; o < data.length; o += 16) {
     const r = unsafe.encrypt(
       xk,
-      (w[i] as number) ^ c0,
-      (w[i + 1] as number) ^ c1,
-      (w[i + 2] as number) ^ c2,
-      (w[i + 3] as number) ^ c3,
+      rd(data, o) ^ c0,
+      rd(data, o + 4) ^ c1,
+      rd(data, o + 8) ^ c2,
+      rd(data, o + 12) ^ c3,
     );
-    w[i] = c0 = r.s0;
-    w[i + 1] = c1 = r.s1;
-    w[i + 2] = c2 = r.s2;
-    w[i + 3] = c3 = r.s3;
+    c0 = r.s0;
+    c1 = r.s1;
+    c2 = r.s2;
+    c3 = r.s3;
+    wr(out, o, c0);
+    wr(out, o + 4, c1);
+    wr(out, o + 8, c2);
+    wr(out, o + 12, c3);
   }
-  return b.out;
+  return out;
 }
 
 function cbcDec(key: Uint8Array, iv: Uint8Array, data: Uint8Array): Uint8Array {
   blocks('cbcDecrypt', data);
+  checkIv(iv);
   const xk = decSchedule(key);
-  const v = ivWords(iv);
-  let p0 = v[0] as number;
-  let p1 = v[1] as number;
-  let p2 = v[2] as number;
-  let p3 = v[3] as number;
-  const b = words(data);
-  const w = b.w;
-  for (let i = 0; i < w.length; i += 4) {
-    const c0 = w[i] as number;
-    const c1 = w[i + 1] as number;
-    const c2 = w[i + 2] as number;
-    const c3 = w[i + 3] as number;
+  const out = new Uint8Array(data.length);
+  let p0 = rd(iv, 0);
+  let p1 = rd(iv, 4);
+  let p2 = rd(iv, 8);
+  let p3 = rd(iv, 12);
+  for (let o = 0; o < data.length; o += 16) {
+    const c0 = rd(data, o);
+    const c1 = rd(data, o + 4);
+    const c2 = rd(data, o + 8);
+    const c3 = rd(data, o + 12);
     const r = unsafe.decrypt(xk, c0, c1, c2, c3);
-    w[i] = r.s0 ^ p0;
-    w[i + 1] = r.s1 ^ p1;
-    w[i + 2] = r.s2 ^ p2;
-    w[i + 3] = r.s3 ^ p3;
+    wr(out, o, r.s0 ^ p0);
+    wr(out, o + 4, r.s1 ^ p1);
+    wr(out, o + 8, r.s2 ^ p2);
+    wr(out, o + 12, r.s3 ^ p3);
     p0 = c0;
     p1 = c1;
     p2 = c2;
     p3 = c3;
   }
-  return b.out;
+  return out;
 }
 
-export const fastAes: AesDecrypt = littleEndian
-  ? { ecb: ecbEnc, cbc: cbcEnc, ecbDecrypt: ecbDec, cbcDecrypt: cbcDec }
-  : nobleAes;
+export const fastAes: AesDecrypt = { ecb: ecbEnc, cbc: cbcEnc, ecbDecrypt: ecbDec, cbcDecrypt: cbcDec };
 
 /**
  * The expanded encryption / decryption schedule of a key, for hot loops that keep their own per-key state

@@ -63,6 +63,8 @@ export interface TapAccepted {
 }
 
 const WIN_BEFORE = 2;
+/** Words of key schedule per badge: three AES-128 schedules of 44 words. */
+const KS = 132;
 const WIN = 4;
 const FREE = 0;
 const ACTIVE = 1;
@@ -99,13 +101,19 @@ export class Resolver {
   private cap: number;
   private refs: string[] = [];
   private readonly index = new Map<string, number>();
+  /**
+   * Key schedules of all badges in one contiguous array, 3 × 44 words per badge (K_id encryption, K_id
+   * decryption, K_tap decryption), with per-badge views for the @noble core: a slide walks them in order.
+   */
+  private ks: Uint32Array;
   private xkId: Uint32Array[] = [];
   private xkIdDec: Uint32Array[] = [];
   private xkTapDec: Uint32Array[] = [];
-  private state: Uint8Array;
-  private off: Float64Array;
-  private lo: Int32Array;
-  private hwm: Float64Array;
+  /**
+   * Per-badge hot state, 4 doubles per badge so one cache line serves a lookup: [off, hwm, state, lo].
+   * off = badge_time - host_time; hwm = highest accepted tap counter (-1 none); lo = first slot in the table.
+   */
+  private bf: Float64Array;
   /** EphID words 0-1 of each window slot, ring-indexed by slot & 3: needed to find entries to evict. */
   private ephW: Uint32Array;
   private next: Int32Array;
@@ -124,10 +132,8 @@ export class Resolver {
     this.resyncAt = o.nowS;
     this.tick = Math.floor(o.nowS);
     this.table = new EphTable(this.cap * WIN);
-    this.state = new Uint8Array(this.cap);
-    this.off = new Float64Array(this.cap);
-    this.lo = new Int32Array(this.cap);
-    this.hwm = new Float64Array(this.cap);
+    this.bf = new Float64Array(this.cap * 4);
+    this.ks = new Uint32Array(this.cap * KS);
     this.ephW = new Uint32Array(this.cap * WIN * 2);
     this.next = new Int32Array(this.cap);
     this.prev = new Int32Array(this.cap);
@@ -145,13 +151,14 @@ export class Resolver {
     const b = this.n++;
     this.refs[b] = ref;
     this.index.set(ref, b);
-    this.xkId[b] = expandEncrypt(kId);
-    this.xkIdDec[b] = expandDecrypt(kId);
-    this.xkTapDec[b] = expandDecrypt(kTap);
-    this.state[b] = ACTIVE;
-    this.off[b] = Math.round(offset);
-    this.lo[b] = -1;
-    this.hwm[b] = this.store.load(ref);
+    this.ks.set(expandEncrypt(kId), b * KS);
+    this.ks.set(expandDecrypt(kId), b * KS + 44);
+    this.ks.set(expandDecrypt(kTap), b * KS + 88);
+    this.views(b);
+    this.bf[b * 4 + 2] = ACTIVE;
+    this.bf[b * 4] = Math.round(offset);
+    this.bf[b * 4 + 3] = -1;
+    this.bf[b * 4 + 1] = this.store.load(ref);
     this.link(b);
     this.sync(b, this.tick);
   }
@@ -159,8 +166,8 @@ export class Resolver {
   /** Revoked badges stay resolvable so the host can say why it refused them (E_BADGE_REVOKED). */
   revoke(ref: string): boolean {
     const b = this.index.get(ref);
-    if (b === undefined || this.state[b] !== ACTIVE) return false;
-    this.state[b] = REVOKED;
+    if (b === undefined || this.bf[b * 4 + 2] !== ACTIVE) return false;
+    this.bf[b * 4 + 2] = REVOKED;
     return true;
   }
 
@@ -170,20 +177,17 @@ export class Resolver {
     if (b === undefined) return false;
     this.dropWindow(b);
     this.unlink(b);
-    this.state[b] = FREE;
+    this.bf[b * 4 + 2] = FREE;
     this.index.delete(ref);
     this.refs[b] = '';
-    const none = new Uint32Array(0);
-    this.xkId[b] = none;
-    this.xkIdDec[b] = none;
-    this.xkTapDec[b] = none;
+    this.ks.fill(0, b * KS, b * KS + KS);
     return true;
   }
 
   /** The learned offset of a badge (diagnostics and tests), or NaN. */
   offsetOf(ref: string): number {
     const b = this.index.get(ref);
-    return b === undefined ? Number.NaN : (this.off[b] as number);
+    return b === undefined ? Number.NaN : (this.bf[b * 4] as number);
   }
 
   /**
@@ -196,7 +200,7 @@ export class Resolver {
     let aes = 0;
     if (t > this.tick) {
       if (t - this.tick >= SLOT_SECONDS) {
-        for (let b = 0; b < this.n; b++) if (this.state[b] !== FREE) aes += this.sync(b, t);
+        for (let b = 0; b < this.n; b++) if (this.bf[b * 4 + 2] !== FREE) aes += this.sync(b, t);
       } else {
         for (let u = this.tick + 1; u <= t; u++) {
           let b = this.head[u & (SLOT_SECONDS - 1)] as number;
@@ -220,8 +224,8 @@ export class Resolver {
     if (i < 0) return fail(E_BADGE_UNKNOWN, -1);
     const b = this.table.badgeAt(i);
     const s = this.table.slotAt(i);
-    if (this.state[b] === REVOKED) return fail(E_BADGE_REVOKED, -1);
-    const off = this.off[b] as number;
+    if (this.bf[b * 4 + 2] === REVOKED) return fail(E_BADGE_REVOKED, -1);
+    const off = this.bf[b * 4] as number;
     const p = Math.floor((nowS + off) / SLOT_SECONDS);
     if (s < p - WIN_BEFORE || s > p - WIN_BEFORE + WIN - 1) return fail(E_BADGE_CLOCK, -1);
     // Least change that makes slot s plausible: badge_time in [s*256, (s+1)*256 + jitter).
@@ -255,7 +259,7 @@ export class Resolver {
     } else if (hdr === HDR_TAP_C && this.takeResyncToken(nowS)) {
       // Only a challenged tap may resync: its freshness does not depend on the badge clock.
       for (let c = 0; c < this.n; c++) {
-        if (this.state[c] === FREE) continue;
+        if (this.bf[c * 4 + 2] === FREE) continue;
         const r = unsafe.decrypt(this.xkIdDec[c] as Uint32Array, w0, w1, w2, w3);
         if (r.s0 === PREFIX_W0 && r.s1 === 0 && r.s2 === 0) {
           b = c;
@@ -265,7 +269,7 @@ export class Resolver {
       }
     }
     if (b < 0) return fail(E_BADGE_UNKNOWN, 1);
-    if (this.state[b] === REVOKED) return fail(E_BADGE_REVOKED, 1);
+    if (this.bf[b * 4 + 2] === REVOKED) return fail(E_BADGE_REVOKED, 1);
     const r = unsafe.decrypt(
       this.xkTapDec[b] as Uint32Array,
       le32(frame, 17),
@@ -278,9 +282,9 @@ export class Resolver {
     const zeroChal = r.s2 === 0 && r.s3 === 0;
     if ((hdr === HDR_TAP_S) !== zeroChal) return fail(E_BADGE_FORGED, 17);
     if (Math.floor(badgeTime / SLOT_SECONDS) !== s) return fail(E_BADGE_FORGED, 17);
-    if (hdr === HDR_TAP_S && Math.abs(badgeTime - (nowS + (this.off[b] as number))) > this.tapSkewS)
+    if (hdr === HDR_TAP_S && Math.abs(badgeTime - (nowS + (this.bf[b * 4] as number))) > this.tapSkewS)
       return fail(E_BADGE_CLOCK, 17);
-    if (ctr <= (this.hwm[b] as number)) return fail(E_BADGE_REPLAY, 17);
+    if (ctr <= (this.bf[b * 4 + 1] as number)) return fail(E_BADGE_REPLAY, 17);
     if (hdr === HDR_TAP_C) {
       if (check === null) return fail(E_BADGE_CHALLENGE, 17);
       const chal = new Uint8Array(8);
@@ -289,7 +293,7 @@ export class Resolver {
       cw[1] = r.s3;
       if (check.consume(chal, nowS) !== 0) return fail(E_BADGE_CHALLENGE, 17);
     }
-    this.hwm[b] = ctr;
+    this.bf[b * 4 + 1] = ctr;
     const ref = this.refs[b] as string;
     this.store.save(ref, ctr);
     this.setOffset(b, Math.round(badgeTime - nowS), nowS);
@@ -308,18 +312,18 @@ export class Resolver {
   }
 
   private setOffset(b: number, off: number, nowS: number): void {
-    if (off === this.off[b]) return;
+    if (off === this.bf[b * 4]) return;
     this.unlink(b);
-    this.off[b] = off;
+    this.bf[b * 4] = off;
     this.link(b);
     this.sync(b, Math.max(this.tick, Math.floor(nowS)));
   }
 
   /** Puts the window of badge b at [p-2, p+1] for host time t. Returns the AES blocks computed. */
   private sync(b: number, t: number): number {
-    const p = Math.floor((t + (this.off[b] as number)) / SLOT_SECONDS);
+    const p = Math.floor((t + (this.bf[b * 4] as number)) / SLOT_SECONDS);
     const want = Math.max(0, p - WIN_BEFORE);
-    const have = this.lo[b] as number;
+    const have = this.bf[b * 4 + 3] as number;
     if (have === want) return 0;
     const xk = this.xkId[b] as Uint32Array;
     if (have >= 0) {
@@ -339,22 +343,22 @@ export class Resolver {
       this.table.insert(e.s0, e.s1, e.s2, e.s3, b, s);
       aes++;
     }
-    this.lo[b] = want;
+    this.bf[b * 4 + 3] = want;
     return aes;
   }
 
   private dropWindow(b: number): void {
-    const have = this.lo[b] as number;
+    const have = this.bf[b * 4 + 3] as number;
     if (have < 0) return;
     for (let s = have; s < have + WIN; s++) {
       const k = (b * WIN + (s & 3)) * 2;
       this.table.remove(this.ephW[k] as number, this.ephW[k + 1] as number, b, s);
     }
-    this.lo[b] = -1;
+    this.bf[b * 4 + 3] = -1;
   }
 
   private link(b: number): void {
-    const ph = phaseOf(this.off[b] as number);
+    const ph = phaseOf(this.bf[b * 4] as number);
     const h = this.head[ph] as number;
     this.prev[b] = -1;
     this.next[b] = h;
@@ -366,24 +370,30 @@ export class Resolver {
     const p = this.prev[b] as number;
     const nx = this.next[b] as number;
     if (p >= 0) this.next[p] = nx;
-    else this.head[phaseOf(this.off[b] as number)] = nx;
+    else this.head[phaseOf(this.bf[b * 4] as number)] = nx;
     if (nx >= 0) this.prev[nx] = p;
   }
 
   private growBadges(): void {
     const cap = this.cap * 2;
-    const grow = <T extends Uint8Array | Int32Array | Float64Array | Uint32Array>(a: T, n: number): T => {
+    const grow = <T extends Int32Array | Float64Array | Uint32Array>(a: T, n: number): T => {
       const c = new (a.constructor as new (n: number) => T)(n);
       c.set(a as never);
       return c;
     };
-    this.state = grow(this.state, cap);
-    this.off = grow(this.off, cap);
-    this.lo = grow(this.lo, cap);
-    this.hwm = grow(this.hwm, cap);
+    this.bf = grow(this.bf, cap * 4);
     this.ephW = grow(this.ephW, cap * WIN * 2);
     this.next = grow(this.next, cap);
     this.prev = grow(this.prev, cap);
+    this.ks = grow(this.ks, cap * KS);
     this.cap = cap;
+    for (let b = 0; b < this.n; b++) this.views(b);
+  }
+
+  private views(b: number): void {
+    const o = b * KS;
+    this.xkId[b] = this.ks.subarray(o, o + 44);
+    this.xkIdDec[b] = this.ks.subarray(o + 44, o + 88);
+    this.xkTapDec[b] = this.ks.subarray(o + 88, o + 132);
   }
 }
