@@ -4,4 +4,5 @@ export * from './keys';
 export * from './packet';
 export * from './reader-channel';
 export * from './record';
+export * from './session';
 export * from './step';

@@ -33,8 +33,8 @@ import {
   parsePacket,
 } from './packet';
 import { keyUsable } from './reader-channel';
-import { newSession, openRecord, type Session, sealRecord } from './record';
-import { type ChannelStep, failed, MAX_AGE_MS, MAX_FAILS, step } from './step';
+import { needsRenewal, newSession, openRecord, type Session, sealRecord } from './record';
+import { type ChannelStep, failed, MAX_AGE_MS, MAX_FAILS, RENEW_AGE_MS, step } from './step';
 
 /** The keys the host holds for one reader. `prev` is kept only until one handshake proves the new key. */
 export interface ReaderKeys {
@@ -174,5 +174,14 @@ export class HostChannel {
     this.s = null;
     this.hello = null;
     this.nh = null;
+  }
+
+  /** For the session layer: the host answers every kick with a HELLO. */
+  kick(): Uint8Array {
+    return this.start();
+  }
+
+  renewDue(now: number): boolean {
+    return this.s !== null && needsRenewal(this.s, now, RENEW_AGE_MS);
   }
 }

@@ -207,9 +207,14 @@ export class ReaderChannel {
     return sealRecord(this.aes, s, body);
   }
 
-  /** A clear ALERT telling the host this reader has no session (sent at boot and while idle). */
-  alertNoSession(): Uint8Array {
+  /** For the session layer: a clear ALERT telling the host this reader has no session (at boot, while idle). */
+  kick(): Uint8Array {
     return encodeAlert(DIR_R2H, E_CH_NO_SESSION);
+  }
+
+  /** Renewal is the host's call: it sees both counters and owns the clock that matters. */
+  renewDue(_now: number): boolean {
+    return false;
   }
 
   /** Installs a new K_r (after REKEY was stored durably). The current session keeps running. */
