@@ -1,0 +1,5 @@
+export { type AuditResult, formatHits, PiiAudit } from './audit';
+export { attendeeCanaries, type Canary, type CanaryKind } from './canary';
+export { type Pattern, patternsFor } from './encodings';
+export { type HeldValue, heldValues, heldValuesOf } from './heap-walk';
+export { CanaryIndex, type Hit } from './scanner';
