@@ -43,6 +43,17 @@ export interface NfcFrontEnd {
   release(cb: (err: number) => void): void;
 }
 
+/**
+ * NFC tag emulation on the badge (nRF52 NFCT): raw ISO 14443-3 frames after anticollision, which the hardware
+ * answers with the UID given to `start`. A fresh random UID per field session keeps taps unlinkable.
+ */
+export interface NfcTag {
+  start(uid: Uint8Array): void;
+  onRx(cb: (frame: Uint8Array) => void): void;
+  send(resp: Uint8Array): void;
+  onField(cb: (on: boolean) => void): void;
+}
+
 /** Named records in flash (Espruino Storage). Names are at most 28 characters. */
 export interface Flash {
   read(name: string): Uint8Array | undefined;

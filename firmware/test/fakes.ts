@@ -94,7 +94,7 @@ export class FakeRadio implements Radio {
   stopScan(): void {
     this.scanning = null;
   }
-  advertise(ad: Uint8Array | null): void {
+  advertise(ad: Uint8Array | null, _ms: number): void {
     this.adverts.push(ad ? new Uint8Array(ad) : null);
   }
   setAddress(addr: Uint8Array): void {

@@ -1,40 +1,15 @@
 /**
- * Test harness for the reader app on fake ports: a clock-driven link pair, a JSON message codec, a fake NFC
+ * Test harness for the reader app on fake ports: a clock-driven link pair, a fake NFC
  * front end and a host peer that runs the protocol's real host role of BW-SC (HostChannel) over the
  * protocol's real framing.
  */
-import {
-  Deframer,
-  encodeFrame,
-  fromHex,
-  HostChannel,
-  nobleAes,
-  secureRandom,
-  toHex,
-} from '@badgewire/protocol';
-import type { AppMsg, MsgCodec } from '../src/app/msg';
+import { Deframer, encodeFrame, HostChannel, nobleAes, secureRandom, toHex } from '@badgewire/protocol';
+import { cborCodec } from '../src/app/cbor-codec';
+import type { AppMsg } from '../src/app/msg';
 import { M_ACK, M_HEALTH, M_SIGHTING, M_TAP } from '../src/app/msg';
 import type { Link, NfcFrontEnd } from '../src/ports';
 import { NFC_NONE } from '../src/ports';
 import type { FakeClock } from './fakes';
-
-/** JSON with byte strings as {"$": hex}: a stand-in codec with the same contract (decode never throws). */
-export const jsonCodec: MsgCodec = {
-  encode(m: AppMsg): Uint8Array {
-    const s = JSON.stringify(m, (_k, v) => (v instanceof Uint8Array ? { $: toHex(v) } : v));
-    return new TextEncoder().encode(s);
-  },
-  decode(b: Uint8Array): AppMsg | null {
-    try {
-      const m = JSON.parse(new TextDecoder().decode(b), (_k, v) =>
-        v && typeof v === 'object' && typeof v.$ === 'string' ? fromHex(v.$) : v,
-      );
-      return m && typeof m.t === 'number' ? m : null;
-    } catch {
-      return null;
-    }
-  },
-};
 
 class ClockLinkEnd implements Link {
   peer: ClockLinkEnd | null = null;
@@ -122,7 +97,7 @@ export class HostPeer {
     this.tx(this.ch.start());
   }
   send(m: AppMsg): void {
-    const r = this.ch.seal(jsonCodec.encode(m), this.clock.now());
+    const r = this.ch.seal(cborCodec.encode(m), this.clock.now());
     if (!r.ok) throw new Error('host: no session');
     this.tx(r.value);
   }
@@ -136,7 +111,7 @@ export class HostPeer {
     for (const s of st.send) this.tx(s);
     if (st.up) this.ups++;
     if (!st.body) return;
-    const m = jsonCodec.decode(st.body);
+    const m = cborCodec.decode(st.body);
     if (!m) return;
     this.got.push(m);
     if ((m.t === M_SIGHTING || m.t === M_TAP) && typeof m.seq === 'number' && !this.journal.has(m.seq))

@@ -1,11 +1,12 @@
 import { fromHex, nobleAes, toHex } from '@badgewire/protocol';
 import { describe, expect, it } from 'vitest';
 import { SELECT_BW } from '../src/app/apdu';
-import { M_CHALLENGES, M_DECISION, M_SIGHTING, M_TAP, MODE_C, MODE_S } from '../src/app/msg';
+import { cborCodec } from '../src/app/cbor-codec';
+import { M_CHALLENGES, M_DECISION, M_HEALTH, M_SIGHTING, M_TAP, MODE_C, MODE_S } from '../src/app/msg';
 import { READER_TUNING, type Reader, startReader } from '../src/app/reader';
 import { NFC_ISODEP, NFC_NONE } from '../src/ports';
 import { FakeClock, FakeFlash, FakeOutputs, FakeRadio, FakeSystem } from './fakes';
-import { clockLinkPair, FakeNfc, HostPeer, jsonCodec } from './harness';
+import { clockLinkPair, FakeNfc, HostPeer } from './harness';
 
 const ID = fromHex('0102030405060708');
 const KEY = fromHex('00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff');
@@ -37,7 +38,7 @@ function rig(opts: { provision?: boolean; flash?: FakeFlash } = {}) {
       link: pair.a,
       aes: nobleAes,
       rnd: { fill: (o: Uint8Array) => crypto.getRandomValues(o) },
-      codec: jsonCodec,
+      codec: cborCodec,
     },
     READER_TUNING,
     '0.1.0-test',
@@ -155,7 +156,7 @@ describe('reader app on fake ports', () => {
     expect(r2.host.journal.get(1)!.t).toBe(M_TAP);
     r2.clock.advance(20000);
     expect(r2.reader!.box.size()).toBe(0);
-    const seqs = r2.host.got.filter((m) => m.t !== 3).map((m) => m.seq);
+    const seqs = r2.host.got.filter((m) => m.t !== M_HEALTH).map((m) => m.seq);
     expect(new Set(seqs).size).toBe(seqs.length);
   });
 

@@ -19,7 +19,7 @@ export interface ReaderSide {
   ): { send: Uint8Array[]; body: Uint8Array | null; up: boolean; fail: { code: number } | null };
   seal(body: Uint8Array, now: number): { ok: boolean; value?: Uint8Array };
   isUp(): boolean;
-  alertNoSession(): Uint8Array;
+  kick(): Uint8Array;
   reset(): void;
 }
 
@@ -163,7 +163,7 @@ export class HostLink {
   beat(): void {
     const now = this.clock.now();
     if (!this.ch.isUp()) {
-      this.tx(this.ch.alertNoSession());
+      this.tx(this.ch.kick());
       return;
     }
     if (this.box.size() > 0 && now - this.lastAck >= this.o.rto) {

@@ -4,15 +4,17 @@
  * tests may wire any codec. Hot-object property names stay short (Espruino stores names ≤ 10 chars inline).
  */
 
-export const M_SIGHTING = 1;
-export const M_TAP = 2;
-export const M_HEALTH = 3;
+// Type numbers: HEALTH and ACK follow the protocol's link session (HEARTBEAT 19, ACK 23, SPEC 30 §7); the
+// others are the firmware's until protocol/src/link/messages.ts fixes them (then only these lines change).
+export const M_SIGHTING = 16;
+export const M_TAP = 17;
+export const M_HEALTH = 19;
 /** host → reader: events up to and including `seq` are durably journaled. */
-export const M_ACK = 4;
+export const M_ACK = 23;
 /** host → reader: an authenticated access decision. */
-export const M_DECISION = 5;
+export const M_DECISION = 20;
 /** host → reader: a pool of single-use 8-byte challenges (concatenated). */
-export const M_CHALLENGES = 6;
+export const M_CHALLENGES = 21;
 
 export const MODE_C = 1;
 export const MODE_S = 2;

@@ -1,0 +1,144 @@
+/**
+ * The firmware build: one self-contained Espruino script per board and role, `firmware/dist/<board>/<role>.js`.
+ * esbuild bundles the Espruino-subset TypeScript (protocol device entry included, from source) as an IIFE at
+ * es2015, minified without property mangling; the gate then refuses the bundle when it violates the subset
+ * (checkEspruinoSubset) or its budget (budget.json bytes, JsVar share at idle from Storage).
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { checkEspruinoSubset, type Violation } from './subset';
+import { BOARDS, type BoardName, type BundleBudget, bundleBudget } from './subset-budget';
+
+export type Role = 'reader' | 'badge';
+export const ROLES: readonly Role[] = ['reader', 'badge'];
+
+/** firmware/ (this file is firmware/build/bundle.ts, or firmware/dist/build.js once built). */
+export const FIRMWARE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+const PROFILE_CONST: { [K in BoardName]: string } = { puckjs: 'PUCKJS', mdbt42q: 'MDBT42Q', esp32: 'ESP32' };
+
+export interface Budget {
+  reader: number;
+  badge: number;
+  maxVarShare: number;
+}
+
+export function readBudget(): Budget {
+  return JSON.parse(readFileSync(join(FIRMWARE_DIR, 'budget.json'), 'utf8')) as Budget;
+}
+
+export interface BuildResult {
+  board: BoardName;
+  role: Role;
+  /** Output path, or null when the gate refused the bundle. */
+  file: string | null;
+  bytes: number;
+  violations: Violation[];
+  budget: BundleBudget;
+  ok: boolean;
+  code: string;
+}
+
+export class FirmwareBuildError extends Error {
+  code = 'E_FIRMWARE_BUILD';
+}
+
+/** Whether a role can run on a board at all (the badge needs NFC tag emulation). */
+export function supported(board: BoardName, role: Role): boolean {
+  return role === 'reader' || BOARDS[board].nfc;
+}
+
+export function entrySource(board: BoardName, role: Role): string {
+  const run = role === 'reader' ? 'runReader' : 'runBadge';
+  const c = PROFILE_CONST[board];
+  // `export {}` keeps esbuild from treating the entry as CommonJS (espruino.md §5).
+  return `import { ${run} } from './run-${role}';\nimport { ${c} } from './profiles';\n${run}(${c});\nexport {};\n`;
+}
+
+/** Bundles one board/role in memory and runs the gate; `write` puts an accepted bundle in outDir. */
+export async function buildFirmware(
+  board: BoardName,
+  role: Role,
+  opts: { outDir?: string; version?: string; write?: boolean } = {},
+): Promise<BuildResult> {
+  if (!BOARDS[board])
+    throw new FirmwareBuildError(`unknown board "${board}" (boards: ${Object.keys(BOARDS).join(', ')})`);
+  if (role !== 'reader' && role !== 'badge')
+    throw new FirmwareBuildError(`unknown role "${role}" (reader or badge)`);
+  if (!supported(board, role))
+    throw new FirmwareBuildError(`${board} cannot be a ${role}: it has no NFC tag emulation (NRF.nfc*)`);
+  const version = opts.version ?? readVersion();
+  const r = await build({
+    stdin: { contents: entrySource(board, role), resolveDir: join(FIRMWARE_DIR, 'src/board'), loader: 'ts' },
+    bundle: true,
+    format: 'iife',
+    target: 'es2015',
+    platform: 'neutral',
+    minify: true,
+    treeShaking: true,
+    write: false,
+    legalComments: 'none',
+    conditions: ['source'],
+    external: ['Storage', 'crypto'],
+    mainFields: ['module', 'main'],
+    define: { BW_VERSION: JSON.stringify(version) },
+    // Plain assignments for class fields: no __publicField helper in the bundle.
+    tsconfigRaw: { compilerOptions: { useDefineForClassFields: false, verbatimModuleSyntax: true } },
+    logLevel: 'silent',
+  });
+  const code = plainRequire(r.outputFiles[0]?.text ?? '');
+  const violations = checkEspruinoSubset(code);
+  const b = readBudget();
+  const budget = bundleBudget(code, board, { maxBytes: b[role], maxVarShare: b.maxVarShare });
+  const ok = violations.length === 0 && budget.ok;
+  let file: string | null = null;
+  if (ok && opts.write !== false) {
+    const dir = join(opts.outDir ?? join(FIRMWARE_DIR, 'dist'), board);
+    mkdirSync(dir, { recursive: true });
+    file = join(dir, `${role}.js`);
+    writeFileSync(file, code);
+  }
+  return { board, role, file, bytes: budget.bytes, violations, budget, ok, code };
+}
+
+// esbuild wraps calls to external modules in a `__require` shim built on Proxy, which Espruino lacks; the
+// built-in modules (Storage, crypto) are always there, so the shim becomes the plain global `require`.
+const REQUIRE_SHIM =
+  /var (\w+)=\(\w+=>typeof require!="undefined"\?require:typeof Proxy!="undefined"\?new Proxy\(\w+,\{get:\(\w+,\w+\)=>\(typeof require!="undefined"\?require:\w+\)\[\w+\]\}\):\w+\)\(function\(\w+\)\{if\(typeof require!="undefined"\)return require\.apply\(this,arguments\);throw Error\('Dynamic require of "'\+\w+\+'" is not supported'\)\}\);/;
+
+export function plainRequire(code: string): string {
+  return code.replace(REQUIRE_SHIM, 'var $1=require;');
+}
+
+function readVersion(): string {
+  const pkg = JSON.parse(readFileSync(join(FIRMWARE_DIR, 'package.json'), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/** Every supported board × role. */
+export async function buildAll(opts: { outDir?: string; version?: string } = {}): Promise<BuildResult[]> {
+  const out: BuildResult[] = [];
+  for (const board of Object.keys(BOARDS) as BoardName[])
+    for (const role of ROLES) if (supported(board, role)) out.push(await buildFirmware(board, role, opts));
+  return out;
+}
+
+/** The size report: one line per bundle, then every violation and budget problem. */
+export function formatReport(results: BuildResult[]): string {
+  const b = readBudget();
+  const lines: string[] = ['board    role    bytes  budget  vars(est)  share  status'];
+  for (const r of results) {
+    lines.push(
+      `${r.board.padEnd(8)} ${r.role.padEnd(7)} ${String(r.bytes).padStart(5)}  ${String(b[r.role]).padStart(6)}  ` +
+        `${String(r.budget.estimatedVars).padStart(9)}  ${(r.budget.varShare * 100).toFixed(1).padStart(4)}%  ${r.ok ? 'ok' : 'REFUSED'}`,
+    );
+  }
+  for (const r of results) {
+    for (const v of r.violations.slice(0, 20))
+      lines.push(`${r.board}/${r.role}: ${v.rule} at ${v.line}:${v.column}: ${v.message}`);
+    for (const p of r.budget.problems) lines.push(`${r.board}/${r.role}: ${p}`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,232 @@
+/**
+ * The one Espruino implementation of the firmware ports: NRF (scan, advertising, address, NFC tag),
+ * Serial/Bluetooth (link), I2C1/Serial (PN532 bus), Storage (flash), crypto.AES (Aes128), E.hwRand (Random),
+ * digitalWrite/digitalPulse (outputs), process.memory/E.getErrorFlags/E.enableWatchdog (system). This folder
+ * is the only code that touches Espruino globals.
+ */
+import type { I2cLike, UartLike } from '../drivers/pn532-bus';
+import type {
+  Advert,
+  Aes128,
+  Clock,
+  Flash,
+  Health,
+  Link,
+  NfcTag,
+  Outputs,
+  Radio,
+  Random,
+  System,
+} from '../ports';
+import type { Pins } from './profiles';
+
+function toBytes(s: string): Uint8Array {
+  return E.toUint8Array(s);
+}
+
+export const espruinoClock: Clock = {
+  now: () => Math.floor(getTime() * 1000),
+  epoch: () => Math.floor(getTime()),
+  setTimer: (ms: number, cb: () => void) => setTimeout(cb, ms),
+  clearTimer: (id: number) => {
+    clearTimeout(id);
+  },
+};
+
+/** Native AES (Puck.js, ESP32); null where the firmware has none (stock MDBT42Q, Pixl.js). */
+export function espruinoAes(): Aes128 | null {
+  const aes = require('crypto').AES;
+  if (!aes) return null;
+  return {
+    ecb: (key: Uint8Array, data: Uint8Array) =>
+      new Uint8Array(aes.encrypt(data, key, { mode: 'ECB' }) as ArrayBuffer),
+    cbc: (key: Uint8Array, iv: Uint8Array, data: Uint8Array) =>
+      new Uint8Array(aes.encrypt(data, key, { iv: iv, mode: 'CBC' }) as ArrayBuffer),
+  };
+}
+
+export const espruinoRandom: Random = {
+  fill: (out: Uint8Array) => {
+    for (let i = 0; i < out.length; i += 4) {
+      const r = E.hwRand();
+      for (let j = 0; j < 4 && i + j < out.length; j++) out[i + j] = (r >>> (8 * j)) & 255;
+    }
+  },
+};
+
+export function espruinoFlash(): Flash {
+  const st = require('Storage');
+  return {
+    read: (name: string) => {
+      const b = st.readArrayBuffer(name);
+      return b ? new Uint8Array(b) : undefined;
+    },
+    write: (name: string, data: Uint8Array) => st.write(name, data),
+    readJSON: (name: string) => st.readJSON(name, true),
+    writeJSON: (name: string, v: unknown) => st.writeJSON(name, v),
+    erase: (name: string) => {
+      st.erase(name);
+    },
+  };
+}
+
+function hex2(v: number): string {
+  return (v < 16 ? '0' : '') + v.toString(16);
+}
+
+export function espruinoRadio(): Radio {
+  return {
+    scan: (cid: number, interval: number, win: number, cb: (a: Advert) => void) => {
+      const f: { [k: number]: object } = {};
+      f[cid] = {};
+      NRF.setScan(
+        (d) => {
+          // Only manufacturer data crosses into the app: the advertiser's address is never read.
+          if (d.manufacturer === cid && d.manufacturerData) {
+            const m = new Uint8Array(d.manufacturerData);
+            const data = new Uint8Array(m.length + 2);
+            data[0] = cid & 255;
+            data[1] = cid >> 8;
+            data.set(m, 2);
+            cb({ data: data, rssi: d.rssi });
+          }
+        },
+        { filters: [{ manufacturerData: f }], interval: interval, window: win },
+      );
+    },
+    stopScan: () => {
+      NRF.setScan();
+    },
+    advertise: (ad: Uint8Array | null, interval: number) => {
+      const arr: number[] = [];
+      if (ad) for (let i = 0; i < ad.length; i++) arr.push(ad[i] as number);
+      NRF.setAdvertising(arr, {
+        connectable: false,
+        scannable: false,
+        showName: false,
+        interval: interval,
+      });
+    },
+    setAddress: (a: Uint8Array) => {
+      let s = '';
+      for (let i = 0; i < 6; i++) s += (i ? ':' : '') + hex2(a[i] as number);
+      NRF.setAddress(s + ' random');
+    },
+  };
+}
+
+export function espruinoTag(): NfcTag {
+  return {
+    start: (uid: Uint8Array) => {
+      NRF.nfcStart(uid);
+    },
+    onRx: (cb: (f: Uint8Array) => void) => {
+      NRF.on('NFCrx', (rx: ArrayBuffer) => {
+        cb(new Uint8Array(rx));
+      });
+    },
+    send: (r: Uint8Array) => {
+      NRF.nfcSend(r);
+    },
+    onField: (cb: (on: boolean) => void) => {
+      NRF.on('NFCon', () => {
+        cb(true);
+      });
+      NRF.on('NFCoff', () => {
+        cb(false);
+      });
+    },
+  };
+}
+
+/** A Link over an Espruino Serial (Serial1, Serial2 or Bluetooth = the Nordic UART Service). */
+export function serialLink(port: EspruinoSerial, chunk: number): Link {
+  let closeCb: ((code: number) => void) | null = null;
+  if (port === Bluetooth) {
+    NRF.on('disconnect', () => {
+      if (closeCb) closeCb(2);
+    });
+  }
+  return {
+    write: (b: Uint8Array) => {
+      // BLE: writes of at most MTU-3 bytes (protocol frame/ble.ts); serial takes any size.
+      for (let i = 0; i < b.length; i += chunk) port.write(new Uint8Array(b.subarray(i, i + chunk)));
+      return b.length;
+    },
+    onData: (cb: (c: Uint8Array) => void) => {
+      port.on('data', (s: string) => {
+        cb(toBytes(s));
+      });
+    },
+    onClose: (cb: (code: number) => void) => {
+      closeCb = cb;
+    },
+    close: () => {},
+  };
+}
+
+export function i2cPort(i2c: EspruinoI2C): I2cLike {
+  return i2c;
+}
+
+export function uartPort(port: EspruinoSerial): UartLike {
+  return {
+    write: (d: Uint8Array) => {
+      port.write(d);
+    },
+    onBytes: (cb: (b: Uint8Array) => void) => {
+      port.on('data', (s: string) => {
+        cb(toBytes(s));
+      });
+    },
+  };
+}
+
+export function espruinoOutputs(p: Pins): Outputs {
+  return {
+    relay: (ms: number) => {
+      digitalWrite(p.relay, 1);
+      setTimeout(() => {
+        digitalWrite(p.relay, 0);
+      }, ms);
+    },
+    led: (color: number, pattern: number[]) => {
+      const pin = color & 2 ? p.green : color & 1 ? p.red : p.blue;
+      if (pin >= 0) digitalPulse(pin, 1, pattern);
+    },
+    beep: (pattern: number[]) => {
+      if (p.buzzer >= 0) digitalPulse(p.buzzer, 1, pattern);
+    },
+  };
+}
+
+/** E.getErrorFlags names → health bits (the app treats LOW_MEMORY and MEMORY as unhealthy). */
+export const FLAG_BITS: { [k: string]: number } = {
+  LOW_MEMORY: 1,
+  MEMORY: 2,
+  FIFO_FULL: 4,
+  BUFFER_FULL: 8,
+  CALLBACK: 16,
+  UART_OVERFLOW: 32,
+  MEMORY_BUSY: 64,
+};
+
+export function espruinoSystem(p: Pins): System {
+  return {
+    health: (): Health => {
+      const fl = E.getErrorFlags();
+      let f = 0;
+      for (let i = 0; i < fl.length; i++) f |= FLAG_BITS[fl[i] as string] || 128;
+      return { free: process.memory().free, flags: f, tamper: p.tamper >= 0 && digitalRead(p.tamper) === 1 };
+    },
+    watchdog: (s: number) => {
+      E.enableWatchdog(s, false);
+    },
+    kick: () => {
+      E.kickWatchdog();
+    },
+    log: (m: string) => {
+      console.log(m);
+    },
+  };
+}

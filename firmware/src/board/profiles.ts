@@ -1,0 +1,81 @@
+/**
+ * Board profiles: pins, buses and capabilities per board. Pin numbers are Espruino pin indices (Dn).
+ *   Puck.js (nRF52832, native AES): PN532 on software I2C, host link over BLE (NUS) or Serial1; badge capable.
+ *   MDBT42Q (nRF52832 module, stock firmware has NO AES): PN532 over HSU on Serial1, host link over BLE.
+ *     Decision: no pure-JS AES (it would not fit the 12 KB reader budget next to the app); the firmware
+ *     checks for crypto.AES at boot and refuses with a clear message on a build without it.
+ *   ESP32 (native AES via mbedTLS): PN532 on I2C1, host link on Serial2; no NFC tag emulation, so no badge.
+ */
+export interface Pins {
+  relay: number;
+  /** LED pins for red, green, blue (-1 when absent). */
+  red: number;
+  green: number;
+  blue: number;
+  buzzer: number;
+  tamper: number;
+}
+
+export interface BoardProfile {
+  name: string;
+  pins: Pins;
+  /** PN532 wiring: 'i2c' (scl, sda) or 'hsu' (Serial1 rx, tx). */
+  nfc: string;
+  scl: number;
+  sda: number;
+  rx: number;
+  tx: number;
+  /** Default host link: 'ble' or a serial port name; bw.cfg "link" may override it. */
+  link: string;
+  linkRx: number;
+  linkTx: number;
+  baud: number;
+  badge: boolean;
+}
+
+export const PUCKJS: BoardProfile = {
+  name: 'puckjs',
+  pins: { relay: 26, red: 5, green: 4, blue: 3, buzzer: 28, tamper: 0 },
+  nfc: 'i2c',
+  scl: 30,
+  sda: 31,
+  rx: -1,
+  tx: -1,
+  link: 'ble',
+  linkRx: 1,
+  linkTx: 2,
+  baud: 115200,
+  badge: true,
+};
+
+export const MDBT42Q: BoardProfile = {
+  name: 'mdbt42q',
+  pins: { relay: 14, red: 1, green: 2, blue: -1, buzzer: 16, tamper: 0 },
+  nfc: 'hsu',
+  scl: -1,
+  sda: -1,
+  rx: 8,
+  tx: 6,
+  link: 'ble',
+  linkRx: -1,
+  linkTx: -1,
+  baud: 115200,
+  badge: true,
+};
+
+export const ESP32: BoardProfile = {
+  name: 'esp32',
+  pins: { relay: 26, red: 2, green: 4, blue: -1, buzzer: 25, tamper: 34 },
+  nfc: 'i2c',
+  scl: 22,
+  sda: 21,
+  rx: -1,
+  tx: -1,
+  link: 'Serial2',
+  linkRx: 16,
+  linkTx: 17,
+  baud: 115200,
+  badge: false,
+};
+
+export const BOARDS: { [name: string]: BoardProfile } = { puckjs: PUCKJS, mdbt42q: MDBT42Q, esp32: ESP32 };

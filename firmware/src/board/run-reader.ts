@@ -1,0 +1,75 @@
+/**
+ * Boots the reader on an Espruino board: builds the ports from the profile and starts the app. Refuses to
+ * run (console message, nothing started) without native AES or without provisioning; once running, the
+ * console is detached so the host link owns the wire and nobody gets a REPL on a mounted reader.
+ */
+import { cborCodec } from '../app/cbor-codec';
+import { READER_TUNING, startReader } from '../app/reader';
+import { PN532_DEFAULTS, Pn532, type Pn532Bus } from '../drivers/pn532';
+import { hsuBus, i2cBus, PN532_ADDR } from '../drivers/pn532-bus';
+import {
+  espruinoAes,
+  espruinoClock,
+  espruinoFlash,
+  espruinoOutputs,
+  espruinoRadio,
+  espruinoRandom,
+  espruinoSystem,
+  serialLink,
+  uartPort,
+} from './espruino-ports';
+import type { BoardProfile } from './profiles';
+
+export function runReader(b: BoardProfile): void {
+  const sys = espruinoSystem(b.pins);
+  const aes = espruinoAes();
+  if (!aes) {
+    sys.log(
+      'badgewire: this Espruino build has no crypto.AES (stock ' + b.name + ' firmware). Refusing to run.',
+    );
+    return;
+  }
+  const flash = espruinoFlash();
+  const cfg = flash.readJSON('bw.cfg') as { link?: string } | undefined;
+  const which = (cfg && cfg.link) || b.link;
+  if (which === 'Serial1' && b.nfc === 'hsu') {
+    sys.log('badgewire: Serial1 drives the PN532 on ' + b.name + '; use "link":"ble". Refusing to run.');
+    return;
+  }
+  let port: EspruinoSerial = Bluetooth;
+  let chunk = 20;
+  if (which === 'Serial2') {
+    Serial2.setup(b.baud, { rx: b.linkRx, tx: b.linkTx });
+    port = Serial2;
+    chunk = 512;
+  } else if (which !== 'ble') {
+    Serial1.setup(b.baud, { rx: b.linkRx, tx: b.linkTx });
+    port = Serial1;
+    chunk = 512;
+  }
+  let bus: Pn532Bus;
+  if (b.nfc === 'i2c') {
+    I2C1.setup({ scl: b.scl, sda: b.sda, bitrate: 100000 });
+    bus = i2cBus(I2C1, PN532_ADDR);
+  } else {
+    Serial1.setup(115200, { rx: b.rx, tx: b.tx });
+    bus = hsuBus(uartPort(Serial1), 300);
+  }
+  const r = startReader(
+    {
+      radio: espruinoRadio(),
+      nfc: new Pn532(bus, espruinoClock, PN532_DEFAULTS),
+      flash: flash,
+      out: espruinoOutputs(b.pins),
+      clock: espruinoClock,
+      sys: sys,
+      link: serialLink(port, chunk),
+      aes: aes,
+      rnd: espruinoRandom,
+      codec: cborCodec,
+    },
+    READER_TUNING,
+    BW_VERSION,
+  );
+  if (r) E.setConsole(null, { force: true });
+}
