@@ -1,2 +1,5 @@
-/** @badgewire/firmware/build: Node-side tooling (bundle build, subset gate, flashing). */
-export {};
+/** @badgewire/firmware/build: Node-side tooling (bundle build, subset gate, budgets, CLI registration). */
+export * from './bundle';
+export * from './cli';
+export * from './subset';
+export * from './subset-budget';

@@ -1,4 +1,4 @@
-import { fromHex, nobleAes, toHex } from '@badgewire/protocol';
+import { encodeTap, ephId, fromHex, nobleAes, toHex } from '@badgewire/protocol';
 import { ecb } from '@noble/ciphers/aes.js';
 import { describe, expect, it } from 'vitest';
 import { challengeApdu, READ_S, SELECT_BW } from '../src/app/apdu';
@@ -22,8 +22,11 @@ function rig(flash = new FakeFlash(), seed = 1) {
       for (let i = 0; i < o.length; i++) o[i] = (s = (s * 1103515245 + 12345) >>> 0) >>> 24;
     },
   };
-  if (!flash.readJSON('bw.badge')) flash.writeJSON('bw.badge', { kid: KID, ktap: KTAP, cid: 0xffff });
-  const badge = startBadge({ radio, tag, flash, clock, aes: nobleAes, rnd, sys }, BADGE_TUNING);
+  if (!flash.files.has('bw.badge')) flash.write('bw.badge', fromHex(KID + KTAP + 'ffff'));
+  const badge = startBadge(
+    { radio, tag, flash, clock, aes: nobleAes, rnd, log: (m: string) => sys.log(m) },
+    BADGE_TUNING,
+  );
   return { clock, radio, tag, sys, flash, badge };
 }
 
@@ -85,6 +88,10 @@ describe('badge app', () => {
     expect(toHex(resp.subarray(34))).toBe('9000');
     const frame = resp.subarray(1, 34);
     expect(frame[0]).toBe(0x12);
+    // Differential: the protocol's own tap encoder gives the same frame for the same inputs.
+    const b = r.badge!;
+    const eph = ephId(nobleAes, fromHex(KID), Math.floor(b.time() / 256));
+    expect(toHex(frame)).toBe(toHex(encodeTap(nobleAes, fromHex(KTAP), eph, 0x12, 1, b.time(), chal)));
     const plain = ecb(fromHex(KTAP), { disablePadding: true }).decrypt(frame.subarray(17, 33));
     expect(toHex(plain.subarray(0, 4))).toBe('00000001');
     expect(toHex(plain.subarray(8))).toBe(toHex(chal));
@@ -121,7 +128,7 @@ describe('badge app', () => {
 
   it('refuses to run unprovisioned', () => {
     const flash = new FakeFlash();
-    flash.writeJSON('bw.badge', { kid: 'zz' });
+    flash.write('bw.badge', fromHex(KID));
     const r = rig(flash);
     expect(r.badge).toBeNull();
     expect(r.sys.logs[0]).toMatch(/not provisioned/);

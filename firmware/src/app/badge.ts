@@ -12,15 +12,15 @@
  */
 import {
   encodeAdvertisement,
-  encodeTap,
-  ephId,
-  fromHex,
+  ephIdInput,
   HDR_TAP_C,
   HDR_TAP_S,
   SLOT_SECONDS,
+  TAP_LENGTH,
+  tapBlock,
 } from '@badgewire/protocol/device';
-import type { Aes128, Clock, Flash, NfcTag, Radio, Random, System } from '../ports';
-import { AID, INS_CHALLENGE, INS_READ, SW_CLA, SW_COND, SW_INS, SW_NOT_FOUND, SW_OK, TAP_LEN } from './apdu';
+import type { Aes128, Clock, Flash, NfcTag, Radio, Random } from '../ports';
+import { AID, INS_CHALLENGE, INS_READ, SW_CLA, SW_COND, SW_INS, SW_NOT_FOUND, SW_OK } from './apdu';
 import { IsoDep } from './isodep';
 
 export const BADGE_FILE = 'bw.badge';
@@ -34,7 +34,7 @@ export interface BadgePorts {
   clock: Clock;
   aes: Aes128;
   rnd: Random;
-  sys: System;
+  log: (m: string) => void;
 }
 
 export interface BadgeTuning {
@@ -75,7 +75,6 @@ export class Badge {
   eph: Uint8Array;
   selected: boolean;
   dep: IsoDep;
-  rotations: number;
 
   constructor(p: BadgePorts, t: BadgeTuning, kid: Uint8Array, ktap: Uint8Array, cid: number) {
     this.p = p;
@@ -91,7 +90,6 @@ export class Badge {
     this.slot = -1;
     this.eph = new Uint8Array(16);
     this.selected = false;
-    this.rotations = 0;
     this.dep = new IsoDep((cmd: Uint8Array) => this.apdu(cmd));
   }
 
@@ -106,17 +104,21 @@ export class Badge {
     return b;
   }
 
+  /** EphID(slot) = AES(K_id, ephIdInput(slot)) (SPEC §10.3): the raw block call keeps the bundle small. */
+  ephOf(slot: number): Uint8Array {
+    return this.p.aes.ecb(this.kid, ephIdInput(slot));
+  }
+
   /** New EphID and new random static address in one step. */
   rotate(): void {
     const slot = Math.floor(this.time() / SLOT_SECONDS);
     this.slot = slot;
-    this.eph = ephId(this.p.aes, this.kid, slot);
+    this.eph = this.ephOf(slot);
     const a = this.rand(6);
     // Random static address: the two most significant bits of the most significant byte are 1.
     a[0] = (a[0] as number) | 0xc0;
     this.p.radio.setAddress(a);
     this.p.radio.advertise(encodeAdvertisement(this.cid, this.eph), this.t.adv);
-    this.rotations++;
     const into = this.time() - slot * SLOT_SECONDS;
     const jitter = ((this.rand(1)[0] as number) * (this.t.jitter + 1)) >> 8;
     this.p.clock.setTimer((SLOT_SECONDS - into + jitter) * 1000, () => {
@@ -142,11 +144,12 @@ export class Badge {
     this.ctr = next;
     // The EphID of the current slot, even if the jittered rotation has not happened yet.
     const slot = Math.floor(this.time() / SLOT_SECONDS);
-    const eph = slot === this.slot ? this.eph : ephId(this.p.aes, this.kid, slot);
-    const f = encodeTap(this.p.aes, this.ktap, eph, hdr, next, this.time(), chal);
-    const out = new Uint8Array(TAP_LEN + 2);
-    out.set(f, 0);
-    out[TAP_LEN] = 0x90;
+    // The tap frame hdr ‖ EphID ‖ AES(K_tap, tapBlock) (SPEC §10.5, protocol encodeTap), followed by SW 90 00.
+    const out = new Uint8Array(TAP_LENGTH + 2);
+    out[0] = hdr;
+    out.set(slot === this.slot ? this.eph : this.ephOf(slot), 1);
+    out.set(this.p.aes.ecb(this.ktap, tapBlock(next, this.time(), chal)), 17);
+    out[TAP_LENGTH] = 0x90;
     return out;
   }
 
@@ -190,26 +193,23 @@ export class Badge {
   }
 }
 
-function key16(v: unknown): Uint8Array | null {
-  if (typeof v !== 'string' || v.length !== 32) return null;
-  try {
-    return fromHex(v);
-  } catch (_e) {
-    return null;
-  }
-}
-
-/** Starts the badge, or refuses (null) with a console message when unprovisioned. */
+/**
+ * Starts the badge, or refuses (null) with a console message when unprovisioned. Identity is one binary
+ * Storage record `bw.badge` written by the provisioning tool: K_id(16) ‖ K_tap(16) ‖ CID(2, LE).
+ */
 export function startBadge(p: BadgePorts, t: BadgeTuning): Badge | null {
-  const c = p.flash.readJSON(BADGE_FILE) as { kid?: unknown; ktap?: unknown; cid?: unknown } | undefined;
-  const kid = c ? key16(c.kid) : null;
-  const ktap = c ? key16(c.ktap) : null;
-  if (!c || !kid || !ktap) {
-    p.sys.log('badgewire: badge is not provisioned (E601): no valid bw.badge in Storage.');
+  const id = p.flash.read(BADGE_FILE);
+  if (!id || id.length !== 34) {
+    p.log('badgewire: badge is not provisioned (E601): no valid bw.badge in Storage.');
     return null;
   }
-  const cid = typeof c.cid === 'number' ? c.cid : 0xffff;
-  const b = new Badge(p, t, kid, ktap, cid);
+  const b = new Badge(
+    p,
+    t,
+    new Uint8Array(id.subarray(0, 16)),
+    new Uint8Array(id.subarray(16, 32)),
+    (id[32] as number) | ((id[33] as number) << 8),
+  );
   b.start();
   return b;
 }

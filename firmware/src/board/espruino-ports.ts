@@ -74,45 +74,54 @@ function hex2(v: number): string {
   return (v < 16 ? '0' : '') + v.toString(16);
 }
 
-export function espruinoRadio(): Radio {
-  return {
-    scan: (cid: number, interval: number, win: number, cb: (a: Advert) => void) => {
-      const f: { [k: number]: object } = {};
-      f[cid] = {};
-      NRF.setScan(
-        (d) => {
-          // Only manufacturer data crosses into the app: the advertiser's address is never read.
-          if (d.manufacturer === cid && d.manufacturerData) {
-            const m = new Uint8Array(d.manufacturerData);
-            const data = new Uint8Array(m.length + 2);
-            data[0] = cid & 255;
-            data[1] = cid >> 8;
-            data.set(m, 2);
-            cb({ data: data, rssi: d.rssi });
-          }
-        },
-        { filters: [{ manufacturerData: f }], interval: interval, window: win },
-      );
+function scan(cid: number, interval: number, win: number, cb: (a: Advert) => void): void {
+  const f: { [k: number]: object } = {};
+  f[cid] = {};
+  NRF.setScan(
+    (d) => {
+      // Only manufacturer data crosses into the app: the advertiser's address is never read.
+      if (d.manufacturer === cid && d.manufacturerData) {
+        const m = new Uint8Array(d.manufacturerData);
+        const data = new Uint8Array(m.length + 2);
+        data[0] = cid & 255;
+        data[1] = cid >> 8;
+        data.set(m, 2);
+        cb({ data: data, rssi: d.rssi });
+      }
     },
+    { filters: [{ manufacturerData: f }], interval: interval, window: win },
+  );
+}
+
+function advertise(ad: Uint8Array | null, interval: number): void {
+  const arr: number[] = [];
+  if (ad) for (let i = 0; i < ad.length; i++) arr.push(ad[i] as number);
+  NRF.setAdvertising(arr, { connectable: false, scannable: false, showName: false, interval: interval });
+}
+
+function setAddress(a: Uint8Array): void {
+  let s = '';
+  for (let i = 0; i < 6; i++) s += (i ? ':' : '') + hex2(a[i] as number);
+  NRF.setAddress(s + ' random');
+}
+
+function nothing(): void {}
+
+/** The reader scans and keeps Espruino's own (connectable) advertising for the BLE link. */
+export function scannerRadio(): Radio {
+  return {
+    scan: scan,
     stopScan: () => {
       NRF.setScan();
     },
-    advertise: (ad: Uint8Array | null, interval: number) => {
-      const arr: number[] = [];
-      if (ad) for (let i = 0; i < ad.length; i++) arr.push(ad[i] as number);
-      NRF.setAdvertising(arr, {
-        connectable: false,
-        scannable: false,
-        showName: false,
-        interval: interval,
-      });
-    },
-    setAddress: (a: Uint8Array) => {
-      let s = '';
-      for (let i = 0; i < 6; i++) s += (i ? ':' : '') + hex2(a[i] as number);
-      NRF.setAddress(s + ' random');
-    },
+    advertise: nothing,
+    setAddress: nothing,
   };
+}
+
+/** The badge only advertises. */
+export function beaconRadio(): Radio {
+  return { scan: nothing, stopScan: nothing, advertise: advertise, setAddress: setAddress };
 }
 
 export function espruinoTag(): NfcTag {

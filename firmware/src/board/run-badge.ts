@@ -4,34 +4,34 @@
  */
 import { BADGE_TUNING, startBadge } from '../app/badge';
 import {
+  beaconRadio,
   espruinoAes,
   espruinoClock,
   espruinoFlash,
-  espruinoRadio,
   espruinoRandom,
-  espruinoSystem,
   espruinoTag,
 } from './espruino-ports';
 import type { BoardProfile } from './profiles';
 
 export function runBadge(b: BoardProfile): void {
-  const sys = espruinoSystem(b.pins);
   const aes = espruinoAes();
   if (!aes) {
-    sys.log(
+    console.log(
       'badgewire: this Espruino build has no crypto.AES (stock ' + b.name + ' firmware). Refusing to run.',
     );
     return;
   }
   startBadge(
     {
-      radio: espruinoRadio(),
+      radio: beaconRadio(),
       tag: espruinoTag(),
       flash: espruinoFlash(),
       clock: espruinoClock,
       aes: aes,
       rnd: espruinoRandom,
-      sys: sys,
+      log: (m: string) => {
+        console.log(m);
+      },
     },
     BADGE_TUNING,
   );

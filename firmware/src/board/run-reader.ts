@@ -12,9 +12,9 @@ import {
   espruinoClock,
   espruinoFlash,
   espruinoOutputs,
-  espruinoRadio,
   espruinoRandom,
   espruinoSystem,
+  scannerRadio,
   serialLink,
   uartPort,
 } from './espruino-ports';
@@ -57,7 +57,7 @@ export function runReader(b: BoardProfile): void {
   }
   const r = startReader(
     {
-      radio: espruinoRadio(),
+      radio: scannerRadio(),
       nfc: new Pn532(bus, espruinoClock, PN532_DEFAULTS),
       flash: flash,
       out: espruinoOutputs(b.pins),
