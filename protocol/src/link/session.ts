@@ -25,70 +25,20 @@ import {
   E_SESS_GAP,
   E_SESS_TIMEOUT,
   E_SESS_WINDOW_FULL,
-  type Fail,
   fail,
-  type Result,
 } from '../errors';
-import type { ChannelStep } from './step';
+import {
+  F_SEQ,
+  F_TYPE,
+  type SessionChannel,
+  type SessionConfig,
+  type SessionOut,
+  T_ACK,
+  T_ERROR,
+  T_HEARTBEAT,
+} from './session-types';
 
-export const T_HEARTBEAT = 19;
-export const T_ACK = 23;
-export const T_ERROR = 24;
-/** Field keys the session reads: type and seq in every message; ACK: 2 durable, 3 base; ERROR: 2 code, 3 type. */
-export const F_TYPE = 0;
-export const F_SEQ = 1;
-
-/** What the session needs from a channel role (ReaderChannel or HostChannel). */
-export interface SessionChannel {
-  isUp(): boolean;
-  receive(b: Uint8Array, now: number): ChannelStep;
-  seal(body: Uint8Array, now: number): Result<Uint8Array>;
-  reset(): void;
-  /** Host: a HELLO (start or renew a handshake). Reader: a clear ALERT asking the host for one. */
-  kick(): Uint8Array;
-  /** Whether the running session should be renewed (host: 24 h or half the counter space). */
-  renewDue(now: number): boolean;
-}
-
-export interface SessionConfig {
-  /** The host initiates handshakes and answers ALERTs with one; the reader only kicks with ALERTs. */
-  initiator: boolean;
-  /** Message types the application understands; others are answered with ERROR and skipped. */
-  known: number[];
-  /** The next seq to assign, and the peer's highest seq already stored (both persisted by the caller). */
-  nextSeq?: number;
-  recvDurable?: number;
-  window?: number;
-  maxQueue?: number;
-  heartbeatMs?: number;
-  deadMs?: number;
-  rtoMs?: number;
-  kickMinMs?: number;
-  kickMaxMs?: number;
-}
-
-export interface Delivery {
-  /** 0 for unsequenced messages, which need no `durable` call. */
-  seq: number;
-  type: number;
-  msg: CborMap;
-}
-
-export interface SessionOut {
-  send: Uint8Array[];
-  deliver: Delivery[];
-  faults: Fail[];
-  /** A handshake completed during this call. */
-  up: boolean;
-  /** The session was lost during this call (timeout, too many failures, expiry). */
-  down: boolean;
-  /** The seq assigned by `send` (0 if unsequenced or refused). */
-  seq: number;
-  /** Every seq up to this one is stored by the peer: the caller may forget those messages (flash). */
-  acked: number;
-  /** Call `tick` at this time at the latest. */
-  wakeAt: number;
-}
+export * from './session-types';
 
 interface Queued {
   seq: number;
@@ -103,6 +53,7 @@ export class LinkSession {
   ch: SessionChannel;
   init: boolean;
   known: number[];
+  check: ((m: CborMap) => number) | null;
   window: number;
   maxQueue: number;
   hb: number;
@@ -136,6 +87,7 @@ export class LinkSession {
     this.ch = ch;
     this.init = cfg.initiator;
     this.known = cfg.known;
+    this.check = cfg.check ?? null;
     this.window = cfg.window ?? 16;
     this.maxQueue = cfg.maxQueue ?? 256;
     this.hb = cfg.heartbeatMs ?? 5000;
@@ -249,13 +201,13 @@ export class LinkSession {
     const d = decodeCbor(body);
     if (!d.ok) {
       this.o.faults.push(d);
-      this.error(d.code, -1, now);
+      this.error(d.code, -1, 0, now);
       return;
     }
     const m = d.value;
     if (typeof m !== 'object' || m === null || m instanceof Uint8Array || Array.isArray(m)) {
       this.o.faults.push(fail(E_MSG_NOT_MAP, 0));
-      this.error(E_MSG_NOT_MAP, -1, now);
+      this.error(E_MSG_NOT_MAP, -1, 0, now);
       return;
     }
     const msg = m as CborMap;
@@ -263,7 +215,7 @@ export class LinkSession {
     const seq = num(msg[F_SEQ]);
     if (t < 0 || seq < 0) {
       this.o.faults.push(fail(E_MSG_FIELD_TYPE, 0));
-      this.error(E_MSG_FIELD_TYPE, t, now);
+      this.error(E_MSG_FIELD_TYPE, t, 0, now);
       return;
     }
     if (t === T_ACK) {
@@ -281,12 +233,14 @@ export class LinkSession {
       }
       this.delivered = seq;
     }
-    if (t === T_HEARTBEAT) return;
     // ERROR is never answered with an ERROR (no ping-pong between two confused peers).
-    if (t !== T_ERROR && this.known.indexOf(t) < 0) {
-      // Consumed but not understood: it is acknowledged at once so the sender does not resend it forever.
-      this.o.faults.push(fail(E_MSG_UNKNOWN_TYPE, 0));
-      this.error(E_MSG_UNKNOWN_TYPE, t, now);
+    let bad = 0;
+    if (t !== T_ERROR && t !== T_HEARTBEAT && this.known.indexOf(t) < 0) bad = E_MSG_UNKNOWN_TYPE;
+    else if (t !== T_ERROR && this.check) bad = this.check(msg);
+    if (bad !== 0) {
+      // Consumed but not usable: it is acknowledged at once so the sender does not resend it forever.
+      this.o.faults.push(fail(bad, seq));
+      this.error(bad, t, seq, now);
       if (seq > 0) {
         if (this.durableTo >= this.lastUp) {
           this.durableTo = seq;
@@ -327,9 +281,10 @@ export class LinkSession {
     this.progress = now;
   }
 
-  error(code: number, type: number, now: number): void {
+  error(code: number, type: number, seq: number, now: number): void {
     const m: CborMap = { 0: T_ERROR, 1: 0, 2: code };
     if (type >= 0) m[3] = type;
+    if (seq > 0) m[4] = seq;
     this.transmit(m, now);
   }
 
