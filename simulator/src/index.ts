@@ -1,4 +1,7 @@
 /** @badgewire/simulator: Espruino-compatible runtime, virtual world, PII audit. */
 
-export * from './links/index';
+export * from './clock';
+export * from './espruino/index';
 export * from './hci/index';
+export * from './links/index';
+export * from './random';

@@ -9,63 +9,35 @@
  *   clock.advance(5000);     // timers and watches fire in virtual time
  */
 import { checkEspruinoSubset, type Violation } from '../../../firmware/build/subset';
-import { BOARDS, type BoardName, type BoardProfile } from '../../../firmware/build/subset-budget';
+import { BOARDS, type BoardProfile } from '../../../firmware/build/subset-budget';
 import type { VirtualClock } from '../clock';
 import { SeededRandom } from '../random';
 import { createCrypto } from './crypto';
+import {
+  BootState,
+  type ConsoleHooks,
+  type DeviceError,
+  describeError,
+  type EspruinoDeviceOptions,
+  EspruinoError,
+  estimateRealm,
+  markBuiltins,
+  type SerialName,
+  sizeOfValue,
+} from './device-types';
 import { VirtualFlash } from './flash';
-import { type GlobalsResult, installGlobals } from './globals';
+import { installGlobals } from './globals';
 import { type I2cDevice, installHardware, PinBank } from './hardware';
 import type { DeviceHost } from './host';
-import { MemoryWalker } from './memory';
 import { createNrf, RadioState } from './nrf';
-import { createRealm, type Realm, TRAMPOLINE_GLOBAL } from './realm';
+import { createRealm, type Realm } from './realm';
 import { createSerial, type SerialEndpoint, SerialPortState } from './serial';
 import { FlashStorage } from './storage';
 import { createStorageModule } from './storage-module';
 import { bytesToString, toBytes } from './values';
 
-export type SerialName = 'Serial1' | 'Serial2' | 'Bluetooth' | 'USB';
-
-export interface EspruinoDeviceOptions {
-  board: BoardName;
-  clock: VirtualClock;
-  /** Storage chip; pass the same one to a new device to model a board swap. Default: a blank board-size chip. */
-  flash?: VirtualFlash;
-  /** Peripheral on I2C1. */
-  i2c?: I2cDevice;
-  seed?: number | string;
-  /** Where the REPL starts (default: Bluetooth on nRF52 boards, Serial1 on ESP32); null for none. */
-  console?: SerialName | null;
-  /** Wall-clock guard per firmware call in ms: an infinite loop is interrupted, never waited out. */
-  guardMs?: number;
-  /** Virtual ms between memory checks while running (0: only at boot and on process.memory()). */
-  memoryCheckMs?: number;
-}
-
-export interface DeviceError {
-  /** Virtual ms. */
-  at: number;
-  message: string;
-}
-
-export class EspruinoError extends Error {
-  constructor(
-    message: string,
-    readonly code: 'SUBSET' | 'BOOT' | 'OUT_OF_MEMORY' | 'NOT_RUNNING',
-    readonly violations: Violation[] = [],
-  ) {
-    super(message);
-    this.name = 'EspruinoError';
-  }
-}
-
-/** Byte-level console sink for the REPL (console.ts attaches here). */
-export interface ConsoleHooks {
-  input(bytes: Uint8Array): void;
-  /** The REPL prints its prompt etc. after boot/reset. */
-  onBoot(kind: 'boot' | 'reset' | 'load'): void;
-}
+export type { ConsoleHooks, DeviceError, EspruinoDeviceOptions, SerialName } from './device-types';
+export { EspruinoError } from './device-types';
 
 export class EspruinoDevice {
   readonly board: BoardProfile;
@@ -220,27 +192,15 @@ export class EspruinoDevice {
   }
 
   private report(e: unknown): void {
-    const realm = this.realm_;
-    let message: string;
     if (e instanceof EspruinoError) throw e;
-    if ((e as { code?: string })?.code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') {
-      message = 'Execution Interrupted (stuck in a loop)';
-      if (this.boot_?.watchdog) {
-        this.errors.push({ at: this.clock.now(), message });
-        this.reboot('watchdog');
-        return;
-      }
-    } else if (realm?.isA(e, 'ReferenceError')) {
-      const m = /^"?([\w$]+)"? is not defined$/.exec(String((e as Error).message));
-      if (m?.[1]) {
-        if (!this.missingGlobals.includes(m[1])) this.missingGlobals.push(m[1]);
-        message = `ReferenceError: "${m[1]}" is not defined`;
-      } else message = `ReferenceError: ${(e as Error).message}`;
-    } else {
-      message = realm?.isA(e, 'Error') || e instanceof Error ? String(e) : `${String(e)}`;
+    const d = describeError(e, this.realm_);
+    if (d.missing && !this.missingGlobals.includes(d.missing)) this.missingGlobals.push(d.missing);
+    this.errors.push({ at: this.clock.now(), message: d.message });
+    if (d.stuck && this.boot_?.watchdog) {
+      this.reboot('watchdog');
+      return;
     }
-    this.errors.push({ at: this.clock.now(), message });
-    this.print(`Uncaught ${message}\r\n`);
+    this.print(`Uncaught ${d.message}\r\n`);
   }
 
   private stop(): void {
@@ -350,23 +310,7 @@ export class EspruinoDevice {
   }
 
   private estimate(): number {
-    const b = this.boot_;
-    const realm = this.realm_;
-    if (!b || !realm) return 0;
-    const isRealmFunction = realm.global.Function as unknown as new () => unknown;
-    const w = new MemoryWalker({
-      codeInFlash: true,
-      builtinKeys: b.builtinKeys,
-      isRealmFunction: (f) => f instanceof isRealmFunction,
-    });
-    for (const k of Object.getOwnPropertyNames(realm.global)) {
-      if (b.intrinsics.has(k) || k === TRAMPOLINE_GLOBAL) continue;
-      const v = (realm.global as Record<string, unknown>)[k];
-      if (b.builtinKeys.has(v as object)) w.add(v);
-      else w.slot(k, v);
-    }
-    for (const r of b.roots) for (const v of r()) w.add(v);
-    return w.total;
+    return this.boot_ && this.realm_ ? estimateRealm(this.realm_, this.boot_) : 0;
   }
 
   private installAll(realm: Realm, host: DeviceHost, b: BootState): void {
@@ -380,7 +324,7 @@ export class EspruinoDevice {
     b.globals = installGlobals(g, host, {
       reset: () => this.deferred(() => this.start('reset', undefined)),
       load: (file) => this.deferred(() => this.start('load', file ?? '.bootcde')),
-      save: () => this.storage.write('.bootcde', toBytes(this.console ? replayLog(this) : '')),
+      save: () => this.storage.write('.bootcde', toBytes(this.console?.history?.join('\n') ?? '')),
       reboot: () => this.deferred(() => this.reboot('E.reboot')),
       setBootCode: (code) => this.storage.write('.bootcde', toBytes(code)),
       setConsole: (n) => this.setConsole(n),
@@ -389,18 +333,16 @@ export class EspruinoDevice {
         const m = this.memoryUsage();
         return { usage: m.usage, total: m.total };
       },
-      sizeOf: (v) =>
-        new MemoryWalker({
-          codeInFlash: true,
-          builtinKeys: b.builtinKeys,
-          isRealmFunction: (f) => f instanceof (g.Function as unknown as new () => unknown),
-        }).add(v),
+      sizeOf: (v) => sizeOfValue(realm, b, v),
       watchdog: (timeoutS, isAuto) => this.armWatchdog(host, b, timeoutS, isAuto),
       kick: () => {
         b.lastKick = this.clock.now();
       },
       hwRand: () => this.rng.u32() | 0,
-      require: (name) => b.modules[name] ?? this.missingModule(realm, name),
+      require: (name) => {
+        if (name in b.modules) return b.modules[name];
+        throw realm.error('Error', `Module ${name} not found`);
+      },
       echo: (on) => {
         b.echo = on;
       },
@@ -417,19 +359,7 @@ export class EspruinoDevice {
       aes: this.board.aes,
       sha512: this.board.name === 'esp32',
     });
-    for (const k of Object.getOwnPropertyNames(g)) {
-      if (b.intrinsics.has(k)) continue;
-      const v = g[k];
-      if (v && (typeof v === 'object' || typeof v === 'function'))
-        b.builtinKeys.set(v as object, new Set(Object.getOwnPropertyNames(v)));
-    }
-    for (const m of Object.values(b.modules))
-      b.builtinKeys.set(m as object, new Set(Object.getOwnPropertyNames(m)));
-    for (const k of Object.getOwnPropertyNames(g)) b.intrinsics.add(k);
-  }
-
-  private missingModule(realm: Realm, name: string): never {
-    throw realm.error('Error', `Module ${name} not found`);
+    markBuiltins(g, b);
   }
 
   private setConsole(name: string | null): void {
@@ -464,23 +394,4 @@ export class EspruinoDevice {
   get echoOn(): boolean {
     return this.boot_?.echo ?? true;
   }
-}
-
-class BootState {
-  globals!: GlobalsResult;
-  readonly clockTimers = new Set<number>();
-  readonly intrinsics = new Set<string>();
-  readonly builtinKeys = new Map<object, Set<string>>();
-  readonly modules: Record<string, unknown> = {};
-  readonly roots: (() => unknown[])[] = [];
-  bootError: string | undefined;
-  watchdog: { timeoutMs: number; isAuto: boolean } | undefined;
-  lastKick = 0;
-  echo = true;
-}
-
-/** save(): what the REPL evaluated since the last reset, so a reboot replays it (the .varimg stand-in). */
-function replayLog(dev: EspruinoDevice): string {
-  const c = dev.console as (ConsoleHooks & { history?: string[] }) | undefined;
-  return (c?.history ?? []).join('\n');
 }
