@@ -2,6 +2,8 @@
 
 export type { RetentionPolicy, Snapshot } from './retention';
 export { DEFAULT_RETENTION, isoWeek, planRetention } from './retention';
+export type { BackupPlan } from './run';
+export { backupAll } from './run';
 export type { SnapshotHeader } from './snapshot';
 export {
   backupKeyStore,

@@ -6,3 +6,5 @@ export type { IssueRecord, KeyKind, KeyState, KeyStoreOptions, KeySummary } from
 export { fingerprint, KeyStore } from './key-store';
 export type { ScryptParams, Secret } from './sealed-file';
 export { SCRYPT_DEFAULT, writeFileAtomic } from './sealed-file';
+export type { KeyStoreLocation } from './unlock';
+export { openKeyStoreAt, readSecretFile, secretFromEnv } from './unlock';
