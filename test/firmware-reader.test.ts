@@ -1,0 +1,185 @@
+/**
+ * The built reader bundle (firmware/dist puckjs/reader.js, built in memory here) running in the simulator's
+ * Espruino runtime against the PN532 emulator, the badge bundle as the tag, and the protocol's host role.
+ */
+import { type CborMap, encodeAdvertisement, fromHex, nobleAes, toHex } from '@badgewire/protocol';
+import { describe, expect, it } from 'vitest';
+import {
+  badgeAsTag,
+  badgeDevice,
+  bundle,
+  Host,
+  K_TAP,
+  readerDevice,
+  T_CHALLENGES,
+  T_DECISION,
+  T_HEALTH,
+  T_SIGHTING,
+  T_TAP,
+  VirtualClock,
+} from './firmware-harness';
+
+const RELAY = 'D26';
+
+function advert(eph: Uint8Array, rssi: number) {
+  return { id: 'c1:02:03:04:05:06 random', rssi, data: encodeAdvertisement(0xffff, eph) };
+}
+
+async function boot(opts: { provision?: boolean } = {}) {
+  const clock = new VirtualClock();
+  const code = (await bundle('puckjs', 'reader')).code;
+  const r = readerDevice(code, clock, opts);
+  r.dev.boot();
+  const host = new Host(r.dev, clock, 'Serial1');
+  return { clock, code, host, ...r };
+}
+
+function connect(x: { host: Host; clock: VirtualClock }) {
+  x.host.handshake();
+  x.clock.advance(50);
+  expect(x.host.ch.isUp()).toBe(true);
+}
+
+describe('reader bundle in the Espruino runtime', () => {
+  it('refuses to run unprovisioned with a clear console message, touching neither PN532 nor link', async () => {
+    const x = await boot({ provision: false });
+    x.clock.advance(10_000);
+    expect(x.dev.consoleOutput).toContain('reader is not provisioned (E601)');
+    expect(x.chip.stats.frames).toBe(0);
+    expect(x.host.got).toHaveLength(0);
+    expect(x.dev.errors).toEqual([]);
+  });
+
+  it('forwards a BLE sighting (EphID + RSSI) to the host over the secure link', async () => {
+    const x = await boot();
+    connect(x);
+    const eph = fromHex('115d75e6563a6e2b53bee108ca5711fe');
+    expect(x.dev.radio.hooks!.deliver(advert(eph, -58))).toBe(true);
+    x.dev.radio.hooks!.deliver(advert(eph, -52));
+    // A frame with another company id never passes the scan filter.
+    expect(x.dev.radio.hooks!.deliver({ ...advert(eph, -40), data: encodeAdvertisement(0x0590, eph) })).toBe(
+      false,
+    );
+    x.clock.advance(100);
+    const s = x.host.of(T_SIGHTING);
+    expect(s).toHaveLength(1);
+    expect(toHex(s[0]![3] as Uint8Array)).toBe(toHex(eph));
+    expect(s[0]![4]).toBe(-58);
+    expect(x.dev.errors).toEqual([]);
+  });
+
+  it('NFC challenge-response tap with the badge bundle → DECISION → relay pulse on the pin trace', async () => {
+    const x = await boot();
+    connect(x);
+    const badge = badgeDevice((await bundle('puckjs', 'badge')).code, x.clock);
+    badge.boot();
+    const chal = fromHex('c0c1c2c3c4c5c6c7');
+    x.host.send({ 0: T_CHALLENGES, 11: chal });
+    x.clock.advance(20);
+    x.chip.place(badgeAsTag(badge));
+    x.clock.advance(1000);
+    const taps = x.host.of(T_TAP);
+    expect(taps).toHaveLength(1);
+    const tap = taps[0] as CborMap;
+    expect(tap[5]).toBe(1);
+    expect(toHex(tap[7] as Uint8Array)).toBe(toHex(chal));
+    // The host verifies: decrypt the tap block with K_tap, the challenge must be the one issued.
+    const frame = tap[6] as Uint8Array;
+    expect(frame[0]).toBe(0x12);
+    const plain = nobleAes.ecbDecrypt(fromHex(K_TAP), frame.subarray(17, 33));
+    expect(toHex(plain.subarray(8))).toBe(toHex(chal));
+    expect(toHex(plain.subarray(0, 4))).toBe('00000001');
+    // The anti-collision UID never reaches the host.
+    expect(JSON.stringify(x.host.got, (_k, v) => (v instanceof Uint8Array ? toHex(v) : v))).not.toContain(
+      '08010203040506',
+    );
+    expect(x.dev.pins.history(RELAY)).toEqual([]);
+    x.host.send({ 0: T_DECISION, 8: 7, 9: true, 10: 1500 });
+    x.clock.advance(3000);
+    const h = x.dev.pins.history(RELAY);
+    expect(h.map((e) => e.value)).toEqual([1, 0]);
+    expect((h[1]?.t as number) - (h[0]?.t as number)).toBe(1500);
+    expect(x.dev.errors).toEqual([]);
+    expect(badge.errors).toEqual([]);
+  });
+
+  it('buffers events offline in Storage, survives a reboot, then delivers them in order exactly once', async () => {
+    const x = await boot();
+    for (let i = 0; i < 5; i++) x.dev.radio.hooks!.deliver(advert(new Uint8Array(16).fill(i + 1), -60 - i));
+    x.clock.advance(100);
+    expect(x.host.got).toHaveLength(0);
+    x.dev.reboot('test');
+    x.clock.advance(100);
+    connect(x);
+    x.clock.advance(6000);
+    expect([...x.host.journal.keys()]).toEqual([1, 2, 3, 4, 5]);
+    expect([...x.host.journal.values()].map((m) => toHex(m[3] as Uint8Array).slice(0, 2))).toEqual([
+      '01',
+      '02',
+      '03',
+      '04',
+      '05',
+    ]);
+    x.clock.advance(10_000);
+    // Acked events left Storage: nothing is re-sent after the next reboot.
+    const n = x.host.of(T_SIGHTING).length;
+    x.dev.reboot('again');
+    x.clock.advance(100);
+    connect(x);
+    x.clock.advance(6000);
+    expect(x.host.of(T_SIGHTING)).toHaveLength(n);
+  });
+
+  it('reports PN532 timeouts in the heartbeat and reads taps again once the chip answers', async () => {
+    const x = await boot();
+    connect(x);
+    x.chip.mute = true;
+    x.clock.advance(12_000);
+    const flags = x.host.of(T_HEALTH).map((m) => m[14] as number);
+    expect(flags.some((f) => (f & 0x100) !== 0)).toBe(true);
+    x.chip.mute = false;
+    x.chip.sleep();
+    const badge = badgeDevice((await bundle('puckjs', 'badge')).code, x.clock);
+    badge.boot();
+    x.chip.place(badgeAsTag(badge));
+    x.clock.advance(3000);
+    expect(x.host.of(T_TAP)).toHaveLength(1);
+    expect(x.chip.stats.wakes).toBeGreaterThanOrEqual(2);
+  });
+
+  it('queues through a link loss and retransmits after the host reconnects', async () => {
+    const x = await boot();
+    connect(x);
+    x.host.connected = false;
+    x.dev.radio.hooks!.deliver(advert(new Uint8Array(16).fill(0x77), -70));
+    x.clock.advance(20_000);
+    expect(x.host.of(T_SIGHTING)).toHaveLength(0);
+    x.host.connected = true;
+    x.host.ch.reset();
+    connect(x);
+    x.clock.advance(6000);
+    expect(x.host.journal.size).toBe(1);
+    expect(toHex(x.host.journal.get(1)![3] as Uint8Array)).toBe('77'.repeat(16));
+  });
+
+  it('1 000 sightings: memory stays bounded and inside the Puck.js pool', async () => {
+    const x = await boot();
+    connect(x);
+    x.clock.advance(6000);
+    const idle = x.dev.memoryUsage();
+    for (let i = 0; i < 1000; i++) {
+      const eph = new Uint8Array(16);
+      eph[0] = i & 255;
+      eph[1] = i >> 8;
+      x.dev.radio.hooks!.deliver(advert(eph, -50));
+      if (i % 20 === 19) x.clock.advance(200);
+    }
+    x.clock.advance(10_000);
+    expect(x.host.journal.size).toBe(1000);
+    const after = x.dev.memoryUsage();
+    console.log(`reader JsVars: idle ${idle.usage}/${idle.total}, after 1000 sightings ${after.usage}`);
+    expect(after.usage).toBeLessThan(after.total);
+    expect(after.usage - idle.usage).toBeLessThan(200);
+    expect(x.dev.errors).toEqual([]);
+  });
+});
