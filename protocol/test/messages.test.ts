@@ -1,15 +1,18 @@
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fromHex, toHex } from '../src/bytes';
 import { decodeCborHost } from '../src/cbor/cborx';
 import { type CborMap, encodeCbor } from '../src/cbor/mini';
 import {
+  ACTION_NAMES,
   E_CBOR_NON_CANONICAL,
   E_MSG_FIELD_RANGE,
   E_MSG_FIELD_TYPE,
   E_MSG_MISSING_FIELD,
   E_MSG_NOT_MAP,
   E_MSG_UNKNOWN_TYPE,
+  ERRORS,
   errorAction,
   SKIP,
 } from '../src/errors';
@@ -161,5 +164,22 @@ describe('link messages', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+});
+
+describe('spec part 20', () => {
+  const spec = readFileSync(new URL('../spec/20-framing-cbor-messages.md', import.meta.url), 'utf8');
+  it('lists every 1xx-3xx code of errors.ts with its action class', () => {
+    for (const [code, [name, action]] of Object.entries(ERRORS)) {
+      if (Number(code) >= 400) continue;
+      const act = (ACTION_NAMES[action] as string).toUpperCase().replace('-', '_');
+      expect(spec).toMatch(new RegExp(`\\| ${code} \\| ${name}[^|]*\\| ${act} \\|`));
+    }
+  });
+  it('documents every message type and field of the schema', () => {
+    for (const [t, fields] of Object.entries(SCHEMA)) {
+      expect(spec).toContain(`| ${t} | ${MSG_NAMES[Number(t)]}`);
+      for (const f of fields.slice(1)) expect(spec).toMatch(new RegExp(`\\| ${f[0]} \\| ${f[1]} \\|`));
+    }
   });
 });
