@@ -3,10 +3,11 @@
  * role on the cached host AES port against an independent re-implementation of the spec written directly on
  * @noble/ciphers `cmac` and `ctr`. Same nonces, same bytes.
  */
+import { readFileSync } from 'node:fs';
 import { cmac, ctr } from '@noble/ciphers/aes.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { concat, toHex } from '../src/bytes';
+import { concat, fromHex, toHex } from '../src/bytes';
 import { fastAes } from '../src/crypto/fast';
 import { HostChannel } from '../src/link/host-channel';
 import { countingAes, fixedRandom, INFO, KR, keysFor, makeReader, RID } from './link-fixtures';
@@ -107,5 +108,41 @@ describe('BW-SC differential: device path, host path, reference', () => {
     // KDF: 1 subkey ECB + 11 CBC; subkey ECBs for K_conf, K_mac_h2r, K_mac_r2h; tagR and tagH: 1 CBC each.
     expect(port.ecbCalls).toBe(4);
     expect(port.cbcCalls).toBe(13);
+  });
+
+  it('reproduces the worked example of spec/30-secure-channel.md §30.10 with the reference', () => {
+    const spec = readFileSync(new URL('../spec/30-secure-channel.md', import.meta.url), 'utf8');
+    const block = spec.slice(spec.indexOf('### 30.10'));
+    const v = (name: string) => {
+      const m = new RegExp(`^${name}\\s+([0-9a-f]+)`, 'm').exec(block);
+      if (!m) throw new Error(`spec example lacks ${name}`);
+      return fromHex(m[1] as string);
+    };
+    expect(toHex(v('K_r'))).toBe(toHex(KR));
+    const nh = v('Nh');
+    const nr = v('Nr');
+    const k = refSession(nh, nr);
+    for (const [n, key] of [
+      ['K_conf', k.conf],
+      ['K_enc_h2r', k.ench],
+      ['K_mac_h2r', k.mach],
+      ['K_enc_r2h', k.encr],
+      ['K_mac_r2h', k.macr],
+      ['sid', k.sid],
+    ] as const)
+      expect(toHex(v(n))).toBe(toHex(key));
+    const hello = concat([new Uint8Array([0x10, 1, 0, 0, 0, 0, 1, 1]), nh]);
+    expect(toHex(v('HELLO'))).toBe(toHex(hello));
+    const authCore = concat([new Uint8Array([0x11, 2, 0, 0, 0, 0, 1]), RID, nr, v('info')]);
+    const auth = concat([authCore, cmac(concat([enc('R'), lp(hello), lp(authCore)]), k.conf).subarray(0, 8)]);
+    expect(toHex(v('AUTH'))).toBe(toHex(auth));
+    const cCore = new Uint8Array([0x10, 3, 0, 0, 0, 0]);
+    const confirm = concat([
+      cCore,
+      cmac(concat([enc('H'), lp(hello), lp(auth), lp(cCore)]), k.conf).subarray(0, 8),
+    ]);
+    expect(toHex(v('CONFIRM'))).toBe(toHex(confirm));
+    expect(toHex(v('record R→H'))).toBe(toHex(refRecord(k.encr, k.macr, 1, k.sid, 1, v('event'))));
+    expect(toHex(v('record H→R'))).toBe(toHex(refRecord(k.ench, k.mach, 0, k.sid, 1, v('ack'))));
   });
 });
