@@ -181,14 +181,10 @@ export class EspruinoDevice {
 
   // ---- internals -----------------------------------------------------------------------------------------
 
-  private print(text: string): void {
+  /** Console text (print, errors, REPL echo and prompt): kept in consoleOutput and sent out of the console port. */
+  consoleWrite(text: string): void {
     this.out += text;
     if (this.consoleOn) this.serials.get(this.consoleOn)?.transmit(toBytes(text));
-  }
-
-  /** Console text from the REPL itself (echo, prompt): same path as print. */
-  consoleWrite(text: string): void {
-    this.print(text);
   }
 
   private report(e: unknown): void {
@@ -200,7 +196,7 @@ export class EspruinoDevice {
       this.reboot('watchdog');
       return;
     }
-    this.print(`Uncaught ${d.message}\r\n`);
+    this.consoleWrite(`Uncaught ${d.message}\r\n`);
   }
 
   private stop(): void {
@@ -252,7 +248,7 @@ export class EspruinoDevice {
         this.clock.clearTimer(id);
         b.clockTimers.delete(id);
       },
-      print: (t) => this.print(t),
+      print: (t) => this.consoleWrite(t),
       setErrorFlag: (f) => b.globals.flags.add(f),
       addRoot: (fn) => b.roots.push(fn),
     };
@@ -302,7 +298,7 @@ export class EspruinoDevice {
     this.boot_.globals.flags.add('MEMORY');
     const message = `OUT OF MEMORY on ${this.board.name}: ~${usage} JsVars needed, ${this.board.vars} available`;
     this.errors.push({ at: this.clock.now(), message });
-    this.print(`${message}\r\n`);
+    this.consoleWrite(`${message}\r\n`);
     this.boot_.globals.clearTimers();
     for (const id of this.boot_.clockTimers) this.clock.clearTimer(id);
     this.state = 'halted';
@@ -324,7 +320,10 @@ export class EspruinoDevice {
     b.globals = installGlobals(g, host, {
       reset: () => this.deferred(() => this.start('reset', undefined)),
       load: (file) => this.deferred(() => this.start('load', file ?? '.bootcde')),
-      save: () => this.storage.write('.bootcde', toBytes(this.console?.history?.join('\n') ?? '')),
+      save: () => {
+        const lines = (this.console?.history ?? []).filter((l) => !/\bsave\s*\(/.test(l));
+        this.storage.write('.bootcde', toBytes(lines.join('\n')));
+      },
       reboot: () => this.deferred(() => this.reboot('E.reboot')),
       setBootCode: (code) => this.storage.write('.bootcde', toBytes(code)),
       setConsole: (n) => this.setConsole(n),
@@ -355,7 +354,7 @@ export class EspruinoDevice {
         name: `${this.board.envBoard} ${this.radio.address.slice(12, 17).replace(':', '')}`,
       });
     b.modules.Storage = createStorageModule(realm, this.storage);
-    b.modules.crypto = createCrypto(realm, (line) => this.print(`${line}\r\n`), {
+    b.modules.crypto = createCrypto(realm, (line) => this.consoleWrite(`${line}\r\n`), {
       aes: this.board.aes,
       sha512: this.board.name === 'esp32',
     });
