@@ -98,6 +98,21 @@ describe('Resolver: BLE sightings', () => {
     expect(Math.abs(r.offsetOf(b.ref) - (b.off + moved))).toBeLessThan(256 + 60);
   });
 
+  it('replayed older EphIDs cannot drag the window away from the genuine badge', () => {
+    const { r, badges } = setup(3, 7);
+    const b = badges[0] as SimBadge;
+    const t0 = T0 + 5000;
+    const p0 = Math.floor((t0 + b.off) / 256);
+    const recorded = [1, 2, 3, 4].map((k) => ephId(fastAes, b.kId, p0 - k));
+    for (let t = t0; t < t0 + 2000; t += 10) {
+      // The attacker replays every recording it has, many times, between two genuine sightings.
+      for (let k = 0; k < 5; k++) for (const e of recorded) r.resolveSighting(e, t);
+      const genuine = r.resolveSighting(advert(b, t), t);
+      expect(genuine.ok, `t+${t - t0}`).toBe(true);
+    }
+    expect(Math.abs(r.offsetOf(b.ref) - b.off)).toBeLessThan(256 + 60);
+  });
+
   it('slides incrementally: each badge costs one AES per slot, spread over the 256 one-second ticks', () => {
     const n = 4000;
     const { r } = setup(n, 11);

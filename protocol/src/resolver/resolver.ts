@@ -63,6 +63,8 @@ export interface TapAccepted {
 }
 
 const WIN_BEFORE = 2;
+/** Doubles of hot state per badge: off, hwm, state, lo, highest BLE slot seen, 3 spare (one 64-byte line). */
+const BF = 8;
 /** Words of key schedule per badge: three AES-128 schedules of 44 words. */
 const KS = 132;
 const WIN = 4;
@@ -110,8 +112,9 @@ export class Resolver {
   private xkIdDec: Uint32Array[] = [];
   private xkTapDec: Uint32Array[] = [];
   /**
-   * Per-badge hot state, 4 doubles per badge so one cache line serves a lookup: [off, hwm, state, lo].
-   * off = badge_time - host_time; hwm = highest accepted tap counter (-1 none); lo = first slot in the table.
+   * Per-badge hot state, BF doubles per badge so one cache line serves a lookup: [off, hwm, state, lo, seen].
+   * off = badge_time - host_time; hwm = highest accepted tap counter (-1 none); lo = first slot in the table;
+   * seen = highest slot a BLE sighting or tap showed (-1 none).
    */
   private bf: Float64Array;
   /** EphID words 0-1 of each window slot, ring-indexed by slot & 3: needed to find entries to evict. */
@@ -132,7 +135,7 @@ export class Resolver {
     this.resyncAt = o.nowS;
     this.tick = Math.floor(o.nowS);
     this.table = new EphTable(this.cap * WIN);
-    this.bf = new Float64Array(this.cap * 4);
+    this.bf = new Float64Array(this.cap * BF);
     this.ks = new Uint32Array(this.cap * KS);
     this.ephW = new Uint32Array(this.cap * WIN * 2);
     this.next = new Int32Array(this.cap);
@@ -155,10 +158,11 @@ export class Resolver {
     this.ks.set(expandDecrypt(kId), b * KS + 44);
     this.ks.set(expandDecrypt(kTap), b * KS + 88);
     this.views(b);
-    this.bf[b * 4 + 2] = ACTIVE;
-    this.bf[b * 4] = Math.round(offset);
-    this.bf[b * 4 + 3] = -1;
-    this.bf[b * 4 + 1] = this.store.load(ref);
+    this.bf[b * BF + 2] = ACTIVE;
+    this.bf[b * BF] = Math.round(offset);
+    this.bf[b * BF + 3] = -1;
+    this.bf[b * BF + 1] = this.store.load(ref);
+    this.bf[b * BF + 4] = -1;
     this.link(b);
     this.sync(b, this.tick);
   }
@@ -166,8 +170,8 @@ export class Resolver {
   /** Revoked badges stay resolvable so the host can say why it refused them (E_BADGE_REVOKED). */
   revoke(ref: string): boolean {
     const b = this.index.get(ref);
-    if (b === undefined || this.bf[b * 4 + 2] !== ACTIVE) return false;
-    this.bf[b * 4 + 2] = REVOKED;
+    if (b === undefined || this.bf[b * BF + 2] !== ACTIVE) return false;
+    this.bf[b * BF + 2] = REVOKED;
     return true;
   }
 
@@ -177,7 +181,7 @@ export class Resolver {
     if (b === undefined) return false;
     this.dropWindow(b);
     this.unlink(b);
-    this.bf[b * 4 + 2] = FREE;
+    this.bf[b * BF + 2] = FREE;
     this.index.delete(ref);
     this.refs[b] = '';
     this.ks.fill(0, b * KS, b * KS + KS);
@@ -187,7 +191,7 @@ export class Resolver {
   /** The learned offset of a badge (diagnostics and tests), or NaN. */
   offsetOf(ref: string): number {
     const b = this.index.get(ref);
-    return b === undefined ? Number.NaN : (this.bf[b * 4] as number);
+    return b === undefined ? Number.NaN : (this.bf[b * BF] as number);
   }
 
   /**
@@ -200,7 +204,7 @@ export class Resolver {
     let aes = 0;
     if (t > this.tick) {
       if (t - this.tick >= SLOT_SECONDS) {
-        for (let b = 0; b < this.n; b++) if (this.bf[b * 4 + 2] !== FREE) aes += this.sync(b, t);
+        for (let b = 0; b < this.n; b++) if (this.bf[b * BF + 2] !== FREE) aes += this.sync(b, t);
       } else {
         for (let u = this.tick + 1; u <= t; u++) {
           let b = this.head[u & (SLOT_SECONDS - 1)] as number;
@@ -224,16 +228,20 @@ export class Resolver {
     if (i < 0) return fail(E_BADGE_UNKNOWN, -1);
     const b = this.table.badgeAt(i);
     const s = this.table.slotAt(i);
-    if (this.bf[b * 4 + 2] === REVOKED) return fail(E_BADGE_REVOKED, -1);
-    const off = this.bf[b * 4] as number;
+    if (this.bf[b * BF + 2] === REVOKED) return fail(E_BADGE_REVOKED, -1);
+    const off = this.bf[b * BF] as number;
     const p = Math.floor((nowS + off) / SLOT_SECONDS);
     if (s < p - WIN_BEFORE || s > p - WIN_BEFORE + WIN - 1) return fail(E_BADGE_CLOCK, -1);
     // Least change that makes slot s plausible: badge_time in [s*256, (s+1)*256 + jitter).
     const bt = nowS + off;
     const from = s * SLOT_SECONDS;
     const until = from + SLOT_SECONDS + this.jitterS;
+    // Backwards only for a slot at least as new as any seen: a replayed older EphID must not drag the
+    // window away from the genuine badge (that is the tap resync's job, which is authenticated).
+    const seen = this.bf[b * BF + 4] as number;
+    if (s > seen) this.bf[b * BF + 4] = s;
     if (bt < from) this.setOffset(b, Math.ceil(from - nowS), nowS);
-    else if (bt >= until) this.setOffset(b, Math.floor(until - 1 - nowS), nowS);
+    else if (bt >= until && s >= seen) this.setOffset(b, Math.floor(until - 1 - nowS), nowS);
     return ok({ badge: this.refs[b] as string, slot: s });
   }
 
@@ -259,7 +267,7 @@ export class Resolver {
     } else if (hdr === HDR_TAP_C && this.takeResyncToken(nowS)) {
       // Only a challenged tap may resync: its freshness does not depend on the badge clock.
       for (let c = 0; c < this.n; c++) {
-        if (this.bf[c * 4 + 2] === FREE) continue;
+        if (this.bf[c * BF + 2] === FREE) continue;
         const r = unsafe.decrypt(this.xkIdDec[c] as Uint32Array, w0, w1, w2, w3);
         if (r.s0 === PREFIX_W0 && r.s1 === 0 && r.s2 === 0) {
           b = c;
@@ -269,7 +277,7 @@ export class Resolver {
       }
     }
     if (b < 0) return fail(E_BADGE_UNKNOWN, 1);
-    if (this.bf[b * 4 + 2] === REVOKED) return fail(E_BADGE_REVOKED, 1);
+    if (this.bf[b * BF + 2] === REVOKED) return fail(E_BADGE_REVOKED, 1);
     const r = unsafe.decrypt(
       this.xkTapDec[b] as Uint32Array,
       le32(frame, 17),
@@ -282,9 +290,9 @@ export class Resolver {
     const zeroChal = r.s2 === 0 && r.s3 === 0;
     if ((hdr === HDR_TAP_S) !== zeroChal) return fail(E_BADGE_FORGED, 17);
     if (Math.floor(badgeTime / SLOT_SECONDS) !== s) return fail(E_BADGE_FORGED, 17);
-    if (hdr === HDR_TAP_S && Math.abs(badgeTime - (nowS + (this.bf[b * 4] as number))) > this.tapSkewS)
+    if (hdr === HDR_TAP_S && Math.abs(badgeTime - (nowS + (this.bf[b * BF] as number))) > this.tapSkewS)
       return fail(E_BADGE_CLOCK, 17);
-    if (ctr <= (this.bf[b * 4 + 1] as number)) return fail(E_BADGE_REPLAY, 17);
+    if (ctr <= (this.bf[b * BF + 1] as number)) return fail(E_BADGE_REPLAY, 17);
     if (hdr === HDR_TAP_C) {
       if (check === null) return fail(E_BADGE_CHALLENGE, 17);
       const chal = new Uint8Array(8);
@@ -293,9 +301,10 @@ export class Resolver {
       cw[1] = r.s3;
       if (check.consume(chal, nowS) !== 0) return fail(E_BADGE_CHALLENGE, 17);
     }
-    this.bf[b * 4 + 1] = ctr;
+    this.bf[b * BF + 1] = ctr;
     const ref = this.refs[b] as string;
     this.store.save(ref, ctr);
+    this.bf[b * BF + 4] = s;
     this.setOffset(b, Math.round(badgeTime - nowS), nowS);
     return ok({ badge: ref, ctr: ctr, badgeTime: badgeTime, mode: hdr === HDR_TAP_C ? 'C' : 'S' });
   }
@@ -312,18 +321,18 @@ export class Resolver {
   }
 
   private setOffset(b: number, off: number, nowS: number): void {
-    if (off === this.bf[b * 4]) return;
+    if (off === this.bf[b * BF]) return;
     this.unlink(b);
-    this.bf[b * 4] = off;
+    this.bf[b * BF] = off;
     this.link(b);
     this.sync(b, Math.max(this.tick, Math.floor(nowS)));
   }
 
   /** Puts the window of badge b at [p-2, p+1] for host time t. Returns the AES blocks computed. */
   private sync(b: number, t: number): number {
-    const p = Math.floor((t + (this.bf[b * 4] as number)) / SLOT_SECONDS);
+    const p = Math.floor((t + (this.bf[b * BF] as number)) / SLOT_SECONDS);
     const want = Math.max(0, p - WIN_BEFORE);
-    const have = this.bf[b * 4 + 3] as number;
+    const have = this.bf[b * BF + 3] as number;
     if (have === want) return 0;
     const xk = this.xkId[b] as Uint32Array;
     if (have >= 0) {
@@ -343,22 +352,22 @@ export class Resolver {
       this.table.insert(e.s0, e.s1, e.s2, e.s3, b, s);
       aes++;
     }
-    this.bf[b * 4 + 3] = want;
+    this.bf[b * BF + 3] = want;
     return aes;
   }
 
   private dropWindow(b: number): void {
-    const have = this.bf[b * 4 + 3] as number;
+    const have = this.bf[b * BF + 3] as number;
     if (have < 0) return;
     for (let s = have; s < have + WIN; s++) {
       const k = (b * WIN + (s & 3)) * 2;
       this.table.remove(this.ephW[k] as number, this.ephW[k + 1] as number, b, s);
     }
-    this.bf[b * 4 + 3] = -1;
+    this.bf[b * BF + 3] = -1;
   }
 
   private link(b: number): void {
-    const ph = phaseOf(this.bf[b * 4] as number);
+    const ph = phaseOf(this.bf[b * BF] as number);
     const h = this.head[ph] as number;
     this.prev[b] = -1;
     this.next[b] = h;
@@ -370,7 +379,7 @@ export class Resolver {
     const p = this.prev[b] as number;
     const nx = this.next[b] as number;
     if (p >= 0) this.next[p] = nx;
-    else this.head[phaseOf(this.bf[b * 4] as number)] = nx;
+    else this.head[phaseOf(this.bf[b * BF] as number)] = nx;
     if (nx >= 0) this.prev[nx] = p;
   }
 
@@ -381,7 +390,7 @@ export class Resolver {
       c.set(a as never);
       return c;
     };
-    this.bf = grow(this.bf, cap * 4);
+    this.bf = grow(this.bf, cap * BF);
     this.ephW = grow(this.ephW, cap * WIN * 2);
     this.next = grow(this.next, cap);
     this.prev = grow(this.prev, cap);
