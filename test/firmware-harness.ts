@@ -59,12 +59,12 @@ export interface ReaderRig {
 export function readerDevice(
   code: string,
   clock: VirtualClock,
-  opts: { flash?: VirtualFlash; provision?: boolean },
+  opts: { flash?: VirtualFlash; provision?: boolean; board?: BoardName; link?: string },
 ) {
   const chip = new VirtualPn532();
   const flash = opts.flash ?? new VirtualFlash(40 * 1024);
   const dev = new EspruinoDevice({
-    board: 'puckjs',
+    board: opts.board ?? 'puckjs',
     clock,
     flash,
     seed: 3,
@@ -76,7 +76,14 @@ export function readerDevice(
     dev.storage.write(
       'bw.cfg',
       text(
-        JSON.stringify({ id: READER_ID, key: LINK_KEY, door: 7, cid: 0xffff, link: 'Serial1', relay: 2500 }),
+        JSON.stringify({
+          id: READER_ID,
+          key: LINK_KEY,
+          door: 7,
+          cid: 0xffff,
+          link: opts.link ?? 'Serial1',
+          relay: 2500,
+        }),
       ),
     );
   return { chip, dev, flash };
