@@ -85,7 +85,7 @@ describe('badge bundle in the Espruino runtime', () => {
 
   it('the MDBT42Q reader refuses to run on stock firmware without native AES', async () => {
     const clock = new VirtualClock();
-    const r = readerDevice((await bundle('mdbt42q', 'reader')).code, clock, {});
+    const r = readerDevice((await bundle('mdbt42q', 'reader')).code, clock, { board: 'mdbt42q', link: 'ble' });
     r.dev.boot();
     clock.advance(100);
     expect(r.dev.consoleOutput).toContain('no crypto.AES (stock mdbt42q firmware)');
