@@ -17,6 +17,7 @@ import { crc16 } from '../src/frame/crc';
 import { Deframer } from '../src/frame/deframer';
 import { encodeFrame } from '../src/frame/frame';
 import { decodeMessage, encodeMessage, type Message, MSG_NAMES } from '../src/link/messages';
+import { sessionVector } from './vectors-session';
 
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
@@ -168,11 +169,19 @@ function cborVectors(): Json {
   };
 }
 
-function messageVectors(): Json {
+const BADGE_INPUTS = {
+  k_id: '000102030405060708090a0b0c0d0e0f',
+  k_tap: 'f0e0d0c0b0a090807060504030201000',
+  slot: 6640625,
+  company_id: 'ffff',
+  tap_ctr: 42,
+};
+
+function sampleMessages(): Message[] {
   // Badge frames from the badge layer, so a sighting and a tap carry real ciphertext (fixed test keys).
-  const kId = fromHex('000102030405060708090a0b0c0d0e0f');
-  const kTap = fromHex('f0e0d0c0b0a090807060504030201000');
-  const eph = ephId(nobleAes, kId, 6640625);
+  const kId = fromHex(BADGE_INPUTS.k_id);
+  const kTap = fromHex(BADGE_INPUTS.k_tap);
+  const eph = ephId(nobleAes, kId, BADGE_INPUTS.slot);
   const adv = encodeAdvertisement(0xffff, eph);
   const tap = encodeTap(nobleAes, kTap, eph, HDR_TAP_C, 42, 1700000000, fromHex('1122334455667788'));
   const msgs: Message[] = [
@@ -206,6 +215,11 @@ function messageVectors(): Json {
     { type: 24, seq: 0, code: 302, refType: 99 },
     { type: 25, seq: 5, key: fill(32, 0x5a), keyId: 2 },
   ];
+  return msgs;
+}
+
+function messageVectors(): Json {
+  const msgs = sampleMessages();
   const bad: [string, CborValue][] = [
     ['not a map', [22, 1]],
     ['no type', { 1: 5 }],
@@ -218,7 +232,7 @@ function messageVectors(): Json {
   ];
   return {
     source: SOURCE,
-    badge_inputs: { k_id: toHex(kId), k_tap: toHex(kTap), slot: 6640625, company_id: 'ffff', tap_ctr: 42 },
+    badge_inputs: BADGE_INPUTS,
     messages: msgs.map((m) => ({
       name: MSG_NAMES[m.type] ?? '?',
       message: messageJson(m),
@@ -243,5 +257,6 @@ export function buildVectors(): { [file: string]: Json } {
     'frames.json': frameVectors(),
     'cbor-subset.json': cborVectors(),
     'messages.json': messageVectors(),
+    'link-session.json': sessionVector(SOURCE, sampleMessages()),
   };
 }
