@@ -5,3 +5,4 @@ export * from './discovery';
 export * from './errors';
 export * from './serial';
 export * from './serial-supervisor';
+export * from './write-stall';

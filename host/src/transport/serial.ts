@@ -14,6 +14,7 @@ import { stat } from 'node:fs';
 import type { Clock, Link } from '@badgewire/protocol';
 import { SerialPort } from 'serialport';
 import { CLOSE_IDLE, CLOSE_LOCAL, CLOSE_LOST, serialOpenError } from './errors';
+import { watchWriteStall } from './write-stall';
 
 export interface SerialLinkOptions {
   path: string;
@@ -52,6 +53,7 @@ export class SerialLink implements Link {
   private readonly highWaterMark: number;
   private readonly idleMs: number;
   private readonly clock: Clock;
+  private readonly stopStallWatch: () => void;
 
   constructor(
     private readonly port: SerialPort,
@@ -68,12 +70,16 @@ export class SerialLink implements Link {
       const bytes = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length);
       for (const cb of this.dataCbs) cb(bytes);
     });
-    port.on('close', () => this.finish(CLOSE_LOST));
+    port.on('close', () => {
+      this.stopStallWatch();
+      this.finish(CLOSE_LOST);
+    });
     port.on('error', () => {
       this.finish(CLOSE_LOST);
       this.destroyPort();
     });
     this.presenceMs = opts.presenceCheckMs ?? 500;
+    this.stopStallWatch = watchWriteStall(port);
     if (this.idleMs > 0) this.armIdle(this.idleMs);
     if (this.presenceMs > 0) this.armPresence();
   }

@@ -5,6 +5,7 @@
  * on legacy scanning, LE buffer 251 x 8, Number Of Completed Packets for every ACL packet), reports injected
  * advertisements while scanning, and connects to registered VirtualPeripherals, each served by a NUS ATT server.
  */
+import { watchWriteStall } from '@badgewire/host';
 import { SerialPort } from 'serialport';
 import { NusAttServer } from './att';
 import {
@@ -85,6 +86,7 @@ export class VirtualController {
   private readonly address: string;
   private readonly hwm: number;
   private scanWaiters: (() => void)[] = [];
+  private readonly stopStallWatch: () => void;
 
   private constructor(
     private readonly port: SerialPort,
@@ -95,7 +97,12 @@ export class VirtualController {
     port.on('data', (chunk: Buffer) =>
       this.parser.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length), (p) => this.onPacket(p)),
     );
-    port.on('close', () => this.dropAll(HCI_CONNECTION_TIMEOUT, false));
+    port.on('close', () => {
+      this.stopStallWatch();
+      this.dropAll(HCI_CONNECTION_TIMEOUT, false);
+    });
+    // Bursts of notifications fill the pty; without this a serialport poller bug can stall them for good.
+    this.stopStallWatch = watchWriteStall(port);
   }
 
   /** Opens the controller's end of a pty pair (the host's noble opens the other end). */
@@ -144,6 +151,7 @@ export class VirtualController {
   /** Power-off / unplug of the controller: the pty end closes. */
   close(): Promise<void> {
     this.dropAll(HCI_CONNECTION_TIMEOUT, false);
+    this.stopStallWatch();
     return new Promise((r) => (this.port.isOpen ? this.port.close(() => r()) : r()));
   }
 

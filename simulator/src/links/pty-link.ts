@@ -6,6 +6,7 @@
  * Like SerialLink it also watches its path: serialport misses the unplug of a port opened on a reused fd number.
  */
 import { stat } from 'node:fs';
+import { watchWriteStall } from '@badgewire/host';
 import type { Link } from '@badgewire/protocol';
 import { SerialPort } from 'serialport';
 
@@ -19,6 +20,7 @@ export class PtyLink implements Link {
   private readonly dataCbs: ((chunk: Uint8Array) => void)[] = [];
   private readonly closeCbs: ((code: number) => void)[] = [];
   private readonly watch: NodeJS.Timeout;
+  private readonly stopStallWatch: () => void;
 
   constructor(
     readonly port: SerialPort,
@@ -33,12 +35,16 @@ export class PtyLink implements Link {
         }
       });
     }, 500);
+    this.stopStallWatch = watchWriteStall(port);
     port.on('data', (b: Buffer) => {
       if (this.dead) return;
       const chunk = new Uint8Array(b.buffer, b.byteOffset, b.length);
       for (const cb of this.dataCbs) cb(chunk);
     });
-    port.on('close', () => this.end(LOST));
+    port.on('close', () => {
+      this.stopStallWatch();
+      this.end(LOST);
+    });
     port.on('error', () => this.end(LOST));
   }
 
