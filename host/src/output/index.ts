@@ -1,0 +1,4 @@
+/** Outputs fed from the journal: MQTT 5. */
+
+export * from './cursor';
+export * from './mqtt';
