@@ -179,3 +179,38 @@ describe('superviseSerial: unplug and replug', () => {
     expect(errors.filter((c) => c === 'E_SERIAL_MISSING').length).toBeLessThanOrEqual(1);
   });
 });
+
+describe('superviseSerial: discovery by USB id', () => {
+  it('finds the reader when it appears in the port list (hot-plug by list polling)', async () => {
+    const pty = await openTempPtyPair();
+    cleanups.push(() => pty.dispose());
+    // SerialPort.list() never shows ptys, so the list is injected: empty at first, then the "plugged" reader.
+    let plugged = false;
+    let polls = 0;
+    const list = async () => {
+      polls++;
+      return plugged ? [{ path: pty.a, vendorId: '10C4', productId: 'EA60', serialNumber: 'R1' }] : [];
+    };
+    let got: ((l: SerialLink) => void) | undefined;
+    const linked = new Promise<SerialLink>((r) => (got = r));
+    const errors: string[] = [];
+    const sup = superviseSerial({
+      match: [{ vendorId: '10c4', productId: 'ea60', serialNumber: 'R1' }],
+      list,
+      backoff: { initialMs: 20, maxMs: 100 },
+      onLink: (l) => got?.(l),
+      onError: (e) => errors.push(e.code),
+    });
+    cleanups.push(() => sup.stop());
+    while (polls < 3) await new Promise((r) => setTimeout(r, 20));
+    expect(errors).toEqual(['E_SERIAL_MISSING']);
+    plugged = true;
+    const link = await within(linked, 10_000, 'link after plug');
+    expect(link.path).toBe(pty.a);
+    const dev = await openPtyLink(pty.b);
+    cleanups.push(() => dev.close());
+    const toDev = collect(dev);
+    await writeAll(link, pattern(500, 4));
+    expect(Buffer.from(await toDev.waitFor(500, 10_000))).toEqual(Buffer.from(pattern(500, 4)));
+  });
+});
