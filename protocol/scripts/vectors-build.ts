@@ -17,6 +17,7 @@ import { crc16 } from '../src/frame/crc';
 import { Deframer } from '../src/frame/deframer';
 import { encodeFrame } from '../src/frame/frame';
 import { decodeMessage, encodeMessage, type Message, MSG_NAMES } from '../src/link/messages';
+import { badgeVector } from './vectors-badge';
 import { sessionVector } from './vectors-session';
 
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -258,5 +259,10 @@ export function buildVectors(): { [file: string]: Json } {
     'cbor-subset.json': cborVectors(),
     'messages.json': messageVectors(),
     'link-session.json': sessionVector(SOURCE, sampleMessages()),
+    'badge-frames.json': badgeVector({
+      document:
+        'badgewire protocol spec, part 10: keys, badge frames (protocol/spec/10-keys-and-badges.md §10.3-§10.5)',
+      generator: SOURCE.generator,
+    }),
   };
 }

@@ -35,5 +35,22 @@ describe('generated vectors (protocol/vectors)', () => {
     }
     const msgs = JSON.parse(readFileSync(join(dir, 'messages.json'), 'utf8'));
     for (const m of msgs.messages) expect(decodeCbor(fromHex(m.cbor)).ok).toBe(true);
+    const session = JSON.parse(readFileSync(join(dir, 'link-session.json'), 'utf8'));
+    expect(session.packets.map((p: { packet: string }) => p.packet).slice(0, 3)).toEqual([
+      'HELLO',
+      'AUTH',
+      'CONFIRM',
+    ]);
+    for (const p of session.packets) {
+      const r = decodeFrame(fromHex(p.framed));
+      expect(r.ok && toHex(r.value)).toBe(p.bytes);
+    }
+  });
+  it('the badge frames agree with the worked example of spec part 10 (§10.9)', () => {
+    const spec = readFileSync(join(dir, '..', 'spec', '10-keys-and-badges.md'), 'utf8');
+    const badge = JSON.parse(readFileSync(join(dir, 'badge-frames.json'), 'utf8'));
+    expect(spec).toContain(badge.keys.k_id);
+    expect(spec).toContain(badge.advertisement.bytes);
+    for (const t of badge.taps) expect(spec).toContain(t.frame);
   });
 });
