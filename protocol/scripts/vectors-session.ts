@@ -34,7 +34,7 @@ function one(s: ChannelStep, what: string): Uint8Array {
 export function sessionVector(source: Json, messages: Message[]): Json {
   const kr = new Uint8Array(32).map((_, i) => i);
   const rid = new Uint8Array([0xb0, 0xa1, 0xc2, 0xd3, 0xe4, 0xf5, 0x06, 0x17]);
-  const info = encodeCbor({ 5: '2v29-bw0.1', 7: 0 });
+  const info = encodeCbor({ 5: '2v29-bw0.1' }); // AUTH info: HEARTBEAT keys (spec part 20 §20.4)
   const host = new HostChannel(nobleAes, counting(0x10), { lookup: () => ({ key: kr, prev: null }) });
   const rr = createReaderChannel(nobleAes, counting(0x80), { readerId: rid, key: kr, info: info });
   if (!rr.ok) throw new Error('vector session: reader refused its key');
