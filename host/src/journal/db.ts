@@ -5,6 +5,10 @@
  * mode would only fsync at checkpoints: it survives a process crash but can lose the last commits on power
  * loss, i.e. events a reader was already told are safe; that would break "nothing accepted is lost".
  * Group commit pays the fsync once per batch instead of once per event.
+ *
+ * `pos` is the rowid without AUTOINCREMENT: SQLite hands out max(pos)+1, so positions stay dense (1, 2, 3...)
+ * even when a retransmit's insert is skipped. Rows are never deleted from the head, so a position is never
+ * reused; old rows may be pruned from the tail without affecting that.
  */
 import Database from 'better-sqlite3';
 import { BadgewireError } from '../errors';
@@ -14,7 +18,7 @@ export type Db = Database.Database;
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS events (
-  pos INTEGER PRIMARY KEY AUTOINCREMENT,
+  pos INTEGER PRIMARY KEY,
   id TEXT NOT NULL UNIQUE,
   kind TEXT NOT NULL,
   reader_id TEXT NOT NULL,

@@ -38,7 +38,9 @@ export interface JournalOptions {
 }
 
 interface Pending {
-  ev: JournalEventInput;
+  ev: Omit<JournalEventInput, 'data'>;
+  /** The payload as journalled; subscribers get a fresh parse, so a caller mutating its object changes nothing. */
+  json: string;
   blob: Uint8Array;
   resolve: (r: AppendResult) => void;
   reject: (e: unknown) => void;
@@ -106,7 +108,9 @@ export class SqliteJournal implements Journal {
     this.maxBatch = opts.maxBatch ?? 4096;
     this.log = opts.logger;
     this.byId = db.prepare('SELECT pos FROM events WHERE id = ?').pluck();
-    this.insert = db.prepare('INSERT INTO events (id, kind, reader_id, at, data) VALUES (?, ?, ?, ?, ?)');
+    this.insert = db.prepare(
+      'INSERT INTO events (id, kind, reader_id, at, data) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING',
+    );
     this.last = (db.prepare('SELECT max(pos) FROM events').pluck().get() as number | null) ?? 0;
   }
 
@@ -124,16 +128,10 @@ export class SqliteJournal implements Journal {
     }
     if (json.length > MAX_DATA)
       return Promise.reject(new BadgewireError('E_JOURNAL_INPUT', 'journal event data over 16 KiB', {}));
-    const copy: JournalEventInput = {
-      id: ev.id,
-      kind: ev.kind,
-      readerId: ev.readerId,
-      at: ev.at,
-      data: JSON.parse(json),
-    };
-    const blob = seal(this.key, utf8(json), aad(this.tenant, copy));
+    const head = { id: ev.id, kind: ev.kind, readerId: ev.readerId, at: ev.at };
+    const blob = seal(this.key, utf8(json), aad(this.tenant, head));
     return new Promise((resolve, reject) => {
-      this.queue.push({ ev: copy, blob, resolve, reject });
+      this.queue.push({ ev: head, json, blob, resolve, reject });
       this.schedule();
     });
   }
@@ -180,7 +178,8 @@ export class SqliteJournal implements Journal {
       else {
         this.stats.appended++;
         this.last = r.pos;
-        fresh.push({ ...p.ev, pos: r.pos });
+        if (this.subs.size > 0)
+          fresh.push({ ...p.ev, data: JSON.parse(p.json) as Record<string, unknown>, pos: r.pos });
       }
       p.resolve(r);
     });
@@ -191,13 +190,10 @@ export class SqliteJournal implements Journal {
     const run = this.db.transaction((items: Pending[]) => {
       const out: AppendResult[] = [];
       for (const p of items) {
-        const seen = this.byId.get(p.ev.id) as number | undefined;
-        if (seen !== undefined) {
-          out.push({ pos: seen, fresh: false });
-          continue;
-        }
+        // Insert first: a fresh event (the common case) costs one statement; only a retransmit needs the lookup.
         const info = this.insert.run(p.ev.id, p.ev.kind, p.ev.readerId, p.ev.at, p.blob);
-        out.push({ pos: Number(info.lastInsertRowid), fresh: true });
+        if (info.changes === 1) out.push({ pos: Number(info.lastInsertRowid), fresh: true });
+        else out.push({ pos: this.byId.get(p.ev.id) as number, fresh: false });
       }
       return out;
     });

@@ -21,6 +21,8 @@ export function isPiiField(name: string): boolean {
 
 /** True when a string carries an e-mail address or phone number. */
 export function hasPiiText(s: string): boolean {
+  // Cheap prefilter: most values (hex frames, refs) have neither an '@' nor a '+' or digit run.
+  if (!s.includes('@') && !/\d[\s().-]?\d/.test(s)) return false;
   EMAIL.lastIndex = 0;
   PHONE.lastIndex = 0;
   const hit = EMAIL.test(s) || PHONE.test(s);
@@ -44,6 +46,7 @@ function looksLikeBase64Secret(run: string): boolean {
 }
 
 export function redactString(s: string): string {
+  if (s.length < 10) return s;
   return s
     .replace(HEX_RUN, '[redacted-hex]')
     .replace(B64_RUN, (run) => (looksLikeBase64Secret(run) ? '[redacted-b64]' : run))
