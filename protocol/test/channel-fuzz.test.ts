@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { fastAes } from '../src/crypto/fast';
 import { ERRORS } from '../src/errors';
+import { fastRecordCipher } from '../src/link/fast-cipher';
 import type { HostChannel } from '../src/link/host-channel';
 import type { ReaderChannel } from '../src/link/reader-channel';
 import type { ChannelStep } from '../src/link/step';
@@ -15,7 +16,7 @@ import { handshake, makeHost, makeReader, seededRandom } from './link-fixtures';
 const RUNS = Number(process.env.FUZZ_RUNS ?? 100000);
 
 function pair(): { h: HostChannel; r: ReaderChannel; seeds: Uint8Array[] } {
-  const h = makeHost({ maxFails: 1e9 }, seededRandom(11), fastAes);
+  const h = makeHost({ maxFails: 1e9, records: fastRecordCipher }, seededRandom(11), fastAes);
   const r = makeReader({ maxFails: 1e9 }, seededRandom(12), fastAes);
   const t = handshake(h, r);
   const seeds: Uint8Array[] = [t.hello, t.auth, t.confirm];

@@ -33,7 +33,15 @@ import {
   parsePacket,
 } from './packet';
 import { keyUsable } from './reader-channel';
-import { needsRenewal, newSession, openRecord, type Session, sealRecord } from './record';
+import {
+  needsRenewal,
+  newSession,
+  openRecord,
+  portCipher,
+  type RecordCipher,
+  type Session,
+  sealRecord,
+} from './record';
 import { type ChannelStep, failed, MAX_AGE_MS, MAX_FAILS, RENEW_AGE_MS, step } from './step';
 
 /** The keys the host holds for one reader. `prev` is kept only until one handshake proves the new key. */
@@ -49,6 +57,8 @@ export interface HostChannelConfig {
   maxVer?: number;
   maxFails?: number;
   maxAgeMs?: number;
+  /** Record primitives; defaults to the Aes128 port. The host bridge passes `fastRecordCipher`. */
+  records?: RecordCipher;
 }
 
 /** Who is on the other end, known once a handshake completed. */
@@ -62,6 +72,7 @@ export interface Peer {
 
 export class HostChannel {
   aes: Aes128;
+  rc: RecordCipher;
   rnd: Random;
   cfg: HostChannelConfig;
   minV: number;
@@ -76,6 +87,7 @@ export class HostChannel {
 
   constructor(aes: Aes128, rnd: Random, cfg: HostChannelConfig) {
     this.aes = aes;
+    this.rc = cfg.records ?? portCipher(aes);
     this.rnd = rnd;
     this.cfg = cfg;
     this.minV = cfg.minVer ?? MIN_VERSION;
@@ -151,7 +163,7 @@ export class HostChannel {
       this.s = null;
       return failed(out, fail(E_CH_EXPIRED, -1));
     }
-    const r = openRecord(this.aes, s, pk, this.maxFails);
+    const r = openRecord(this.rc, s, pk, this.maxFails);
     if (r.ok) {
       out.body = r.value;
       return out;
@@ -167,7 +179,7 @@ export class HostChannel {
       this.s = null;
       return fail(E_CH_EXPIRED, -1);
     }
-    return sealRecord(this.aes, s, body);
+    return sealRecord(this.rc, s, body);
   }
 
   reset(): void {

@@ -40,7 +40,7 @@ import {
   parsePacket,
   READER_ID_LEN,
 } from './packet';
-import { newSession, openRecord, type Session, sealRecord } from './record';
+import { newSession, openRecord, portCipher, type RecordCipher, type Session, sealRecord } from './record';
 import { type ChannelStep, failed, MAX_AGE_MS, MAX_FAILS, step } from './step';
 
 export interface ReaderChannelConfig {
@@ -78,6 +78,7 @@ export function chooseVersion(aMin: number, aMax: number, bMin: number, bMax: nu
 
 export class ReaderChannel {
   aes: Aes128;
+  rc: RecordCipher;
   rnd: Random;
   id: Uint8Array;
   key: Uint8Array;
@@ -92,6 +93,7 @@ export class ReaderChannel {
   /** Use `createReaderChannel`, which refuses to build a channel without a usable key. */
   constructor(aes: Aes128, rnd: Random, cfg: ReaderChannelConfig) {
     this.aes = aes;
+    this.rc = portCipher(aes);
     this.rnd = rnd;
     this.id = copyOf(cfg.readerId, 0, READER_ID_LEN);
     this.key = copyOf(cfg.key, 0, KEY_LEN);
@@ -169,7 +171,7 @@ export class ReaderChannel {
       out.send.push(encodeAlert(DIR_R2H, E_CH_EXPIRED));
       return failed(out, fail(E_CH_EXPIRED, -1));
     }
-    const r: Result<Uint8Array> | null = s ? openRecord(this.aes, s, pk, this.maxFails) : null;
+    const r: Result<Uint8Array> | null = s ? openRecord(this.rc, s, pk, this.maxFails) : null;
     if (r && r.ok) {
       out.body = r.value;
       return out;
@@ -177,7 +179,7 @@ export class ReaderChannel {
     const p = this.p;
     if (p) {
       // The CONFIRM may have been lost: a record that verifies under the pending keys confirms them.
-      const rp = openRecord(this.aes, p.s, pk, this.maxFails);
+      const rp = openRecord(this.rc, p.s, pk, this.maxFails);
       if (rp.ok) {
         this.promote(p, now, out);
         out.body = rp.value;
@@ -204,7 +206,7 @@ export class ReaderChannel {
       this.s = null;
       return fail(E_CH_EXPIRED, -1);
     }
-    return sealRecord(this.aes, s, body);
+    return sealRecord(this.rc, s, body);
   }
 
   /** For the session layer: a clear ALERT telling the host this reader has no session (at boot, while idle). */

@@ -30,6 +30,25 @@ export const MAX_CTR = 0xffffffff;
 /** Renew the session before this many records in either direction (half the counter space). */
 export const RENEW_CTR = 0x80000000;
 
+/**
+ * The two primitives a record needs. The device uses `portCipher` (one ECB + one CBC call on the Aes128
+ * port); the host may use a word-level implementation with cached schedules (fast-cipher.ts), which the
+ * differential test holds to the same bytes.
+ */
+export interface RecordCipher {
+  /** AES-CTR keystream XOR with K_enc. */
+  ctr(k: DirKeys, iv: Uint8Array, data: Uint8Array): Uint8Array;
+  /** CMAC with K_mac; at least the first 8 bytes are used. */
+  mac(k: DirKeys, msg: Uint8Array): Uint8Array;
+}
+
+export function portCipher(aes: Aes128): RecordCipher {
+  return {
+    ctr: (k, iv, data) => aesCtr(aes, k.enc, iv, data),
+    mac: (k, msg) => cmacWith(aes, k.mac, msg),
+  };
+}
+
 /** One established session, as seen from one side. */
 export interface Session {
   ver: number;
@@ -65,7 +84,7 @@ function iv(dir: number, sid: Uint8Array, c: number): Uint8Array {
   return v;
 }
 
-export function sealRecord(aes: Aes128, s: Session, body: Uint8Array): Result<Uint8Array> {
+export function sealRecord(rc: RecordCipher, s: Session, body: Uint8Array): Result<Uint8Array> {
   if (body.length === 0 || body.length > MAX_BODY) return fail(E_CH_MALFORMED, body.length);
   if (s.tx >= MAX_CTR) return fail(E_CH_COUNTER_EXHAUSTED, -1);
   const c = s.tx + 1;
@@ -73,8 +92,8 @@ export function sealRecord(aes: Aes128, s: Session, body: Uint8Array): Result<Ui
   const n = body.length;
   const out = new Uint8Array(HDR_LEN + n + TAG_LEN);
   writeHeader(out, s.ver, s.dir, P_RECORD, c);
-  out.set(aesCtr(aes, k.enc, iv(s.dir, s.keys.sid, c), body), HDR_LEN);
-  out.set(cmacWith(aes, k.mac, out.subarray(0, HDR_LEN + n)).subarray(0, TAG_LEN), HDR_LEN + n);
+  out.set(rc.ctr(k, iv(s.dir, s.keys.sid, c), body), HDR_LEN);
+  out.set(rc.mac(k, out.subarray(0, HDR_LEN + n)).subarray(0, TAG_LEN), HDR_LEN + n);
   s.tx = c;
   return ok(out);
 }
@@ -83,18 +102,18 @@ export function sealRecord(aes: Aes128, s: Session, body: Uint8Array): Result<Ui
  * Opens a record whose layout `parsePacket` accepted. A tag failure counts against the session; at
  * `maxFails` the result is E_CH_TOO_MANY_FAILURES and the caller tears the session down.
  */
-export function openRecord(aes: Aes128, s: Session, p: Packet, maxFails: number): Result<Uint8Array> {
+export function openRecord(rc: RecordCipher, s: Session, p: Packet, maxFails: number): Result<Uint8Array> {
   if (p.ctr <= s.rx) return fail(E_CH_REPLAY, 2);
   const raw = p.raw;
   const end = raw.length - TAG_LEN;
   const k = rxKeys(s);
-  const want = cmacWith(aes, k.mac, raw.subarray(0, end));
+  const want = rc.mac(k, raw.subarray(0, end));
   if (!equalCt(want.subarray(0, TAG_LEN), raw.subarray(end, raw.length))) {
     s.fails++;
     return fail(s.fails >= maxFails ? E_CH_TOO_MANY_FAILURES : E_CH_TAG, end);
   }
   s.rx = p.ctr;
-  return ok(aesCtr(aes, k.enc, iv(1 - s.dir, s.keys.sid, p.ctr), raw.subarray(HDR_LEN, end)));
+  return ok(rc.ctr(k, iv(1 - s.dir, s.keys.sid, p.ctr), raw.subarray(HDR_LEN, end)));
 }
 
 /** Whether the session should be renewed now (counter half-way or older than `maxAgeMs`). */
