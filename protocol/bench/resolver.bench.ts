@@ -9,7 +9,28 @@ import { ephId, slotOf } from '../src/badge/ephid';
 import { fastAes } from '../src/crypto/fast';
 import { MemoryCounterStore } from '../src/resolver/counters';
 import { Resolver } from '../src/resolver/resolver';
-import { report, timeIt } from './report';
+import { report } from './report';
+
+/**
+ * Process CPU time (user + system, all threads, so GC is included) in ms. The 2-core machine is shared with
+ * other jobs; wall time would charge us for time we were descheduled, CPU time is what one core spends.
+ */
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+/** Runs `fn` in batches of `batch` calls (reading the CPU clock is a system call) for at least minMs. */
+function timeIt(fn: () => void, minMs: number, batch = 256): { ops: number; ms: number } {
+  let ops = 0;
+  const t0 = cpuMs();
+  let t = t0;
+  while (t - t0 < minMs) {
+    for (let i = 0; i < batch; i++) fn();
+    ops += batch;
+    t = cpuMs();
+  }
+  return { ops: ops, ms: t - t0 };
+}
 
 const N = Number(process.env.BADGES ?? 100_000);
 const T0 = 1_800_000_000;
@@ -22,10 +43,10 @@ for (let i = 0; i < N; i++) {
 }
 
 const r = new Resolver({ nowS: T0, store: new MemoryCounterStore(), capacity: N });
-const tAdd = performance.now();
+const tAdd = cpuMs();
 for (let i = 0; i < N; i++)
   r.addBadge('b' + i, kIds[i] as Uint8Array, kIds[i] as Uint8Array, offs[i] as number);
-const addMs = performance.now() - tAdd;
+const addMs = cpuMs() - tAdd;
 
 // Sightings of random badges at T0 (the current slot of each badge).
 const SAMPLE = 1 << 16;
@@ -45,12 +66,16 @@ let miss = 0;
 // Best of 7 rounds: the machine is shared, and the best round is the closest to what one free core does.
 let perSec = 0;
 for (let round = 0; round < 7; round++) {
-  const res = timeIt(() => {
-    for (let i = 0; i < SAMPLE; i++) {
-      scratch.set(log.subarray(i * 16, i * 16 + 16));
-      if (!r.resolveSighting(scratch, T0).ok) miss++;
-    }
-  }, 300);
+  const res = timeIt(
+    () => {
+      for (let i = 0; i < SAMPLE; i++) {
+        scratch.set(log.subarray(i * 16, i * 16 + 16));
+        if (!r.resolveSighting(scratch, T0).ok) miss++;
+      }
+    },
+    300,
+    1,
+  );
   perSec = Math.max(perSec, (res.ops * SAMPLE) / (res.ms / 1000));
 }
 if (miss) throw new Error(`${miss} sightings did not resolve`);
@@ -59,7 +84,7 @@ if (miss) throw new Error(`${miss} sightings did not resolve`);
 // case for the naive design), checking the 96-bit constant prefix.
 const dec = kIds.map((k) => unsafe.expandKeyDecLE(k));
 const NAIVE = 20;
-const tNaive = performance.now();
+const tNaive = cpuMs();
 for (let i = 0; i < NAIVE; i++) {
   const e = new Uint32Array(new Uint8Array(sightings[i] as Uint8Array).buffer);
   let found = -1;
@@ -75,16 +100,16 @@ for (let i = 0; i < NAIVE; i++) {
   }
   if (found < 0) throw new Error('naive baseline failed to find a badge');
 }
-const naivePerSec = NAIVE / ((performance.now() - tNaive) / 1000);
+const naivePerSec = NAIVE / ((cpuMs() - tNaive) / 1000);
 
 // Whole slide: jump exactly one slot, so every badge evicts one EphID and adds one.
 const slides: number[] = [];
 let t = T0;
 for (let k = 0; k < 3; k++) {
   t += 256;
-  const s0 = performance.now();
+  const s0 = cpuMs();
   const aes = r.advance(t);
-  slides.push(performance.now() - s0);
+  slides.push(cpuMs() - s0);
   if (aes !== N) throw new Error(`whole slide computed ${aes} AES for ${N} badges`);
 }
 // Incremental slide: 1-s ticks over one slot (badge boundaries fall at their own phase).
@@ -92,9 +117,9 @@ const ticks: number[] = [];
 let tickAes = 0;
 for (let k = 0; k < 256; k++) {
   t += 1;
-  const s0 = performance.now();
+  const s0 = cpuMs();
   tickAes += r.advance(t);
-  ticks.push(performance.now() - s0);
+  ticks.push(cpuMs() - s0);
 }
 if (tickAes !== N) throw new Error(`one slot of ticks computed ${tickAes} AES for ${N} badges`);
 const meanTick = ticks.reduce((a, b) => a + b, 0) / ticks.length;
