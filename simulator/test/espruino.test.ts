@@ -376,3 +376,24 @@ describe('watchdog, pins, serial, radio, I2C', () => {
     expect(lines(dev)).toEqual(['true 171,171,171']);
   });
 });
+
+describe('StorageFile (Storage.open)', () => {
+  it('appends across chunks and reads back by length and by line, surviving a power cut', () => {
+    const { dev } = run(`
+      var f = require("Storage").open("log", "a");
+      for (var i = 0; i < 400; i++) f.write("event " + i + " ok\\n");
+    `);
+    dev.powerCut();
+    dev.install(`
+      var f = require("Storage").open("log", "r");
+      print(f.getLength(), JSON.stringify(f.readLine()), JSON.stringify(f.read(6)));
+      var n = 1; while (f.readLine() !== undefined) n++;
+      print(n);
+      try { require("Storage").open("log", "a").write("\\xff"); } catch (e) { print("refused 255"); }
+    `);
+    dev.boot();
+    const total = Array.from({ length: 400 }, (_, i) => `event ${i} ok\n`).join('').length;
+    expect(lines(dev)).toEqual([`${total} "event 0 ok\\n" "event "`, '400', 'refused 255']);
+    expect(dev.storage.list().filter((n) => n.startsWith('log')).length).toBeGreaterThan(1);
+  });
+});

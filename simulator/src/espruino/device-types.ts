@@ -25,7 +25,7 @@ export interface EspruinoDeviceOptions {
   console?: SerialName | null;
   /** Wall-clock guard per firmware call in ms: an infinite loop is interrupted, never waited out. */
   guardMs?: number;
-  /** Virtual ms between memory checks while running (0: only at boot and on process.memory()). */
+  /** Virtual ms between memory checks while running (default 60 000; 0: only at boot and on process.memory()). */
   memoryCheckMs?: number;
 }
 
@@ -66,6 +66,8 @@ export class BootState {
   watchdog: { timeoutMs: number; isAuto: boolean } | undefined;
   lastKick = 0;
   echo = true;
+  /** JsVars held by the code of the boot files run so far (memory-code.ts). */
+  codeVars = 0;
 }
 
 /** Espruino's wording for an uncaught error; a missing global is named like `ReferenceError: "Map" is not defined`. */
@@ -85,7 +87,7 @@ export function describeError(
 
 /** JsVars held by firmware in this realm: its globals, what it hung on built-ins, and the runtime's roots. */
 export function estimateRealm(realm: Realm, b: BootState): number {
-  const w = walker(realm, b);
+  const w = walker(realm, b, true);
   for (const k of Object.getOwnPropertyNames(realm.global)) {
     if (b.intrinsics.has(k) || k === TRAMPOLINE_GLOBAL) continue;
     const v = (realm.global as Record<string, unknown>)[k];
@@ -93,13 +95,14 @@ export function estimateRealm(realm: Realm, b: BootState): number {
     else w.slot(k, v);
   }
   for (const r of b.roots) for (const v of r()) w.add(v);
-  return w.total;
+  return w.total + b.codeVars;
 }
 
-function walker(realm: Realm, b: BootState): MemoryWalker {
+function walker(realm: Realm, b: BootState, staticCode: boolean): MemoryWalker {
   const fnClass = realm.global.Function as unknown as new () => unknown;
   return new MemoryWalker({
     codeInFlash: true,
+    staticCode,
     builtinKeys: b.builtinKeys,
     isRealmFunction: (f) => f instanceof fnClass,
   });
@@ -107,7 +110,7 @@ function walker(realm: Realm, b: BootState): MemoryWalker {
 
 /** E.getSizeOf(v). */
 export function sizeOfValue(realm: Realm, b: BootState, v: unknown): number {
-  return walker(realm, b).add(v);
+  return walker(realm, b, false).add(v);
 }
 
 /** Remembers which globals (and which of their keys) the runtime installed, so only firmware state counts. */

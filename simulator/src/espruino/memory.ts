@@ -20,6 +20,11 @@ import inspector from 'node:inspector';
 export interface MemoryWalkOptions {
   /** Function text stays in flash (boot from Storage) instead of RAM (REPL upload). */
   codeInFlash: boolean;
+  /**
+   * Function structure and closure binding names are already counted from the boot code's syntax tree
+   * (memory-code.ts): count only the data closures hold.
+   */
+  staticCode: boolean;
   /** Own keys of built-in objects that are not firmware state (skipped). */
   builtinKeys: Map<object, Set<string>>;
   /** Objects owned by the runtime: never counted (their added keys are, via builtinKeys). */
@@ -196,13 +201,18 @@ export class MemoryWalker {
     const fn = f as (...a: unknown[]) => unknown;
     if (builtin === undefined && this.opts.isRealmFunction(f)) {
       const src = Function.prototype.toString.call(fn);
-      this.total += 1 + fn.length + (this.opts.codeInFlash ? 1 : strVars(src.length));
+      if (!this.opts.staticCode)
+        this.total += 1 + fn.length + (this.opts.codeInFlash ? 1 : strVars(src.length));
       for (const s of closureScopes(fn)) {
         const values = s.vars.map((p) => p[1]);
         const prior = this.scopeSeen.get(s.key) ?? [];
         if (prior.some((p) => p.length === values.length && p.every((x, i) => x === values[i]))) continue;
         prior.push(values);
         this.scopeSeen.set(s.key, prior);
+        if (this.opts.staticCode) {
+          for (const [, val] of s.vars) if (!inlineValue(val)) this.value(val);
+          continue;
+        }
         this.total += 1;
         for (const [name, val] of s.vars) this.slot(name, val);
       }

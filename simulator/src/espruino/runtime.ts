@@ -29,6 +29,7 @@ import { VirtualFlash } from './flash';
 import { installGlobals } from './globals';
 import { type I2cDevice, installHardware, PinBank } from './hardware';
 import type { DeviceHost } from './host';
+import { staticCodeVars } from './memory-code';
 import { createNrf, RadioState } from './nrf';
 import { createRealm, type Realm } from './realm';
 import { createSerial, type SerialEndpoint, SerialPortState } from './serial';
@@ -80,7 +81,7 @@ export class EspruinoDevice {
     );
     this.i2c = opts.i2c;
     this.guardMs = opts.guardMs ?? 2000;
-    this.memoryCheckMs = opts.memoryCheckMs ?? 10_000;
+    this.memoryCheckMs = opts.memoryCheckMs ?? 60_000;
     const names: SerialName[] =
       this.board.name === 'esp32' ? ['Serial1', 'Serial2', 'Bluetooth'] : ['Serial1', 'Bluetooth'];
     for (const n of names) this.serials.set(n, new SerialPortState(n));
@@ -273,8 +274,10 @@ export class EspruinoDevice {
     for (const name of names) {
       const code = this.storage.read(name);
       if (!code) continue;
+      const src = bytesToString(code);
+      b.codeVars += staticCodeVars(src);
       try {
-        realm.run(bytesToString(code), `${this.board.name}/${name}`, this.guardMs);
+        realm.run(src, `${this.board.name}/${name}`, this.guardMs);
       } catch (e) {
         const before = this.errors.length;
         this.report(e);
