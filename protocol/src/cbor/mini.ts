@@ -255,9 +255,9 @@ function put(w: Writer, v: CborValue, depth: number): void {
       head(w, 4, v.length);
       for (let i = 0; i < v.length; i++) put(w, v[i] as CborValue, depth + 1);
     } else {
-      const proto = Object.getPrototypeOf(v);
-      if (proto !== Object.prototype && proto !== null)
-        throw new TypeError('encodeCbor: not a plain object map');
+      // A Map, Date or class instance is a caller bug, not an empty map. Espruino may report no constructor.
+      const ctor = (v as { constructor?: unknown }).constructor;
+      if (ctor !== undefined && ctor !== Object) throw new TypeError('encodeCbor: not a plain object map');
       const keys = mapKeys(v);
       head(w, 5, keys.length);
       for (let i = 0; i < keys.length; i++) {

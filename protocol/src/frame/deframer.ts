@@ -19,18 +19,18 @@ export class Deframer {
   private readonly onFrame: (payload: Uint8Array) => void;
   private readonly onFault: (f: Fail) => void;
   /** Decoded bytes so far in this frame. */
-  private n = 0;
+  private n: number;
   /** Data bytes still to copy in the current COBS block; 0 means the next byte is a code byte. */
-  private left = 0;
+  private left: number;
   /** The current block was short (< 0xFF), so a zero is due if another block follows. */
-  private zeroDue = false;
+  private zeroDue: boolean;
   /** Encoded bytes seen since the last delimiter: the `at` of faults. */
-  private seen = 0;
+  private seen: number;
   /** A fault was reported for this frame: swallow bytes up to the next delimiter. */
-  private skipping = false;
+  private skipping: boolean;
   /** Counters for metrics: frames delivered and faults reported since construction. */
-  frames = 0;
-  faults = 0;
+  frames: number;
+  faults: number;
 
   /** `maxPayload` defaults to MAX_FRAME_PAYLOAD; a reader may lower it to save RAM. */
   constructor(onFrame: (payload: Uint8Array) => void, onFault: (f: Fail) => void, maxPayload?: number) {
@@ -39,6 +39,14 @@ export class Deframer {
     this.buf = new Uint8Array(max + 2);
     this.onFrame = onFrame;
     this.onFault = onFault;
+    // Plain assignments, not field initialisers: esbuild lowers those to defineProperty helpers.
+    this.n = 0;
+    this.left = 0;
+    this.zeroDue = false;
+    this.seen = 0;
+    this.skipping = false;
+    this.frames = 0;
+    this.faults = 0;
   }
 
   /** Bytes held for an unfinished frame (0 between frames). Never more than maxPayload + 2. */
