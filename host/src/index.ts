@@ -1,6 +1,28 @@
 /** @badgewire/host: the host bridge. */
 
 export * from './api/index';
+export * from './backup/index';
+export { type Bridge, runBridge, type StartOptions, startBridge } from './bridge';
+export * from './cli/index';
+export * from './config/index';
+export {
+  BadgewireError,
+  type ErrorContext,
+  HOST_ERROR_CODES,
+  isBadgewireError,
+  isTransient as isTransientHostError,
+} from './errors';
+export * from './journal/index';
+export * from './keys/index';
+export {
+  createLogger,
+  type Logger,
+  type LoggerOptions,
+  type LogSink,
+  redactString,
+  redactValue,
+  silentLogger,
+} from './log/index';
 export * from './output/index';
 export * from './tls/index';
 export * from './transport/index';
