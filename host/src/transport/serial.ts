@@ -43,6 +43,7 @@ export class SerialLink implements Link {
   readonly path: string;
   private pending = 0;
   private closed = false;
+  private notified = false;
   private readonly dataCbs: ((chunk: Uint8Array) => void)[] = [];
   private readonly closeCbs: ((code: number) => void)[] = [];
   private closeCode = -1;
@@ -103,7 +104,7 @@ export class SerialLink implements Link {
   }
 
   onClose(cb: (code: number) => void): void {
-    if (this.closed) {
+    if (this.notified) {
       const code = this.closeCode;
       setImmediate(() => cb(code));
       return;
@@ -111,29 +112,44 @@ export class SerialLink implements Link {
     this.closeCbs.push(cb);
   }
 
-  /** Flushes what was accepted, then closes the port. The link is dead for the caller at once. */
+  /**
+   * Flushes what was accepted, then closes the port. The link is dead for the caller at once; onClose fires
+   * once the OS has released the port (and its lock), so reopening the path from onClose succeeds.
+   */
   close(): void {
     if (this.closed) return;
-    this.finish(CLOSE_LOCAL);
-    if (!this.port.isOpen) return;
+    this.finish(CLOSE_LOCAL, false);
+    const release = () => this.destroyPort(() => this.notify());
+    if (!this.port.isOpen) {
+      this.notify();
+      return;
+    }
     // drain() waits for queued writes; if the device vanished meanwhile it never calls back, so bound it.
-    const force = setTimeout(() => this.destroyPort(), 2000);
+    const force = setTimeout(release, 2000);
     this.port.drain(() => {
       clearTimeout(force);
-      this.destroyPort();
+      release();
     });
   }
 
-  private destroyPort(): void {
-    if (this.port.isOpen) this.port.close(() => {});
+  private destroyPort(done?: () => void): void {
+    if (this.port.isOpen) this.port.close(() => done?.());
+    else done?.();
   }
 
-  private finish(code: number): void {
+  private finish(code: number, deliver = true): void {
     if (this.closed) return;
     this.closed = true;
     this.closeCode = code;
     if (this.idleTimer !== undefined) this.clock.clearTimer(this.idleTimer);
     if (this.presenceTimer !== undefined) this.clock.clearTimer(this.presenceTimer);
+    if (deliver) this.notify();
+  }
+
+  private notify(): void {
+    if (this.notified) return;
+    this.notified = true;
+    const code = this.closeCode;
     const cbs = this.closeCbs.splice(0);
     setImmediate(() => {
       for (const cb of cbs) cb(code);

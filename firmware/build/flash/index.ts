@@ -1,0 +1,3 @@
+/** Serial flashing over the Espruino console (issue #6): resumable, CRC-verified Storage upload of a bundle. */
+export { ConsoleSession, FlashError } from './console-session';
+export { type FlashOptions, type FlashReport, flashBundle } from './flash';
