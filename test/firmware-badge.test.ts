@@ -1,6 +1,7 @@
 /** The built badge bundle running in the simulator's Espruino runtime (Puck.js and MDBT42Q profiles). */
 import { toHex } from '@badgewire/protocol';
 import { describe, expect, it } from 'vitest';
+import { readBudget, varShareLimit } from '../firmware/build/bundle';
 import { badgeAsTag, badgeDevice, bundle, readerDevice, VirtualClock } from './firmware-harness';
 
 // wire.md §9.1 example: K_id = 00..0f, slot 6765, CID FFFF.
@@ -80,12 +81,16 @@ describe('badge bundle in the Espruino runtime', () => {
     clock.advance(1000);
     const m = dev.memoryUsage();
     console.log(`badge JsVars at idle: ${m.usage}/${m.total}`);
-    expect(m.usage).toBeLessThanOrEqual(0.4 * m.total);
+    expect(m.usage / m.total).toBeLessThanOrEqual(varShareLimit(readBudget(), 'badge'));
+    expect(varShareLimit(readBudget(), 'badge')).toBe(0.4);
   });
 
   it('the MDBT42Q reader refuses to run on stock firmware without native AES', async () => {
     const clock = new VirtualClock();
-    const r = readerDevice((await bundle('mdbt42q', 'reader')).code, clock, { board: 'mdbt42q', link: 'ble' });
+    const r = readerDevice((await bundle('mdbt42q', 'reader')).code, clock, {
+      board: 'mdbt42q',
+      link: 'ble',
+    });
     r.dev.boot();
     clock.advance(100);
     expect(r.dev.consoleOutput).toContain('no crypto.AES (stock mdbt42q firmware)');
