@@ -26,17 +26,8 @@ const good = {
   api: {
     listen: { host: '0.0.0.0', port: 9443 },
     tls: { cert: 'tls/cert.pem', key: '/etc/bw/key.pem' },
-    jwt: {
-      issuers: [
-        {
-          issuer: 'https://id.example',
-          audiences: ['badgewire'],
-          algorithms: ['EdDSA'],
-          jwksUrl: 'https://id.example/jwks',
-        },
-        { issuer: 'crm', audiences: ['bw'], algorithms: ['HS256'], secretEnv: 'BW_CRM_SECRET' },
-      ],
-    },
+    audience: 'https://bridge.example:9443',
+    clientsFile: 'api-clients.json',
   },
   mqtt: { url: 'mqtts://broker.example:8883', usernameEnv: 'BW_MQTT_USER', passwordEnv: 'BW_MQTT_PASS' },
   backup: { retention: { hourly: 6 } },
@@ -67,6 +58,8 @@ describe('bridge config', () => {
     });
     expect(c.readers[2]!.transport).toEqual({ type: 'ble', address: 'c0:ff:ee:00:00:01' });
     expect(c.api.tls).toEqual({ cert: join(dir, 'tls/cert.pem'), key: '/etc/bw/key.pem' });
+    expect(c.api.clientsFile).toBe(join(dir, 'api-clients.json'));
+    expect(c.api.audience).toBe('https://bridge.example:9443');
     expect(c.mqtt).toMatchObject({
       url: 'mqtts://broker.example:8883',
       topicPrefix: 'badgewire',
@@ -84,7 +77,12 @@ describe('bridge config', () => {
   it('gives loopback-only defaults for an empty config', () => {
     const c = validateConfig({}, '/srv/bw');
     expect(c.tenants).toEqual(['default']);
-    expect(c.api).toEqual({ listen: { host: '127.0.0.1', port: 8443 }, tls: null, jwt: { issuers: [] } });
+    expect(c.api).toEqual({
+      listen: { host: '127.0.0.1', port: 8443 },
+      tls: null,
+      audience: 'https://127.0.0.1:8443',
+      clientsFile: null,
+    });
     expect(c.mqtt).toBeNull();
     expect(c.dataDir).toBe('/srv/bw/badgewire-data');
   });
@@ -101,10 +99,7 @@ describe('bridge config', () => {
         { id: 'r3', role: 'lead', tenant: 'other', transport: { type: 'usb' } },
         { id: 'r4', role: 'lead', transprot: {} },
       ],
-      api: {
-        listen: { host: '0.0.0.0', port: 70000 },
-        jwt: { issuers: [{ issuer: 'x', audiences: [], algorithms: ['none', 'HS256'] }] },
-      },
+      api: { listen: { host: '0.0.0.0', port: 70000 }, jwt: {}, clientsFile: 7 },
       mqtt: { url: 'mqtt://broker.example', password: 'hunter2hunter2' },
       backup: { retention: { hourly: -1 } },
       journal: { commitWindowMs: 5000 },
@@ -137,9 +132,8 @@ describe('bridge config', () => {
       'readers[3].transprot',
       'api.listen.port',
       'api.tls',
-      'api.jwt.issuers[0].audiences',
-      'api.jwt.issuers[0].algorithms[0]',
-      'api.jwt.issuers[0]',
+      'api.jwt',
+      'api.clientsFile',
       'mqtt.url',
       'mqtt.password',
       'backup.retention.hourly',

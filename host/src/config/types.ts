@@ -7,7 +7,9 @@
  *   tenants            ["default"];  readers[].tenant  the first tenant
  *   readers[].role     "door";  serial baudRate 115200
  *   api.listen         { host: "127.0.0.1", port: 8443 };  api.tls  required unless host is loopback
- *   api.jwt.issuers    []  (the API then accepts no tokens)
+ *   api.clientsFile    absent: the integrator API is off. Present: JSON list of API clients (iss, kid, alg,
+ *                      public JWK or secretEnv, tenants, scopes), the format of host/src/api/clients-file.ts
+ *   api.audience       "https://<host>:<port>"  (every token's `aud`, RFC 7519 §4.1.3)
  *   mqtt               null (off);  mqtt.topicPrefix "badgewire"; mqtts:// required unless the broker is loopback
  *   journal.commitWindowMs  2
  *   backup.dir         "<dataDir>/backups";  backup.intervalMinutes 60;  retention 24 hourly / 7 daily / 4 weekly / 12 monthly
@@ -43,16 +45,6 @@ export interface ZoneConfig {
   capacity?: number;
 }
 
-export interface JwtIssuerConfig {
-  issuer: string;
-  audiences: string[];
-  algorithms: string[];
-  jwksUrl?: string;
-  jwksFile?: string;
-  publicKeyFile?: string;
-  secretEnv?: string;
-}
-
 export interface TlsConfig {
   cert: string;
   key: string;
@@ -67,7 +59,12 @@ export interface BridgeConfig {
   readers: ReaderConfig[];
   doors: DoorConfig[];
   zones: ZoneConfig[];
-  api: { listen: { host: string; port: number }; tls: TlsConfig | null; jwt: { issuers: JwtIssuerConfig[] } };
+  api: {
+    listen: { host: string; port: number };
+    tls: TlsConfig | null;
+    audience: string;
+    clientsFile: string | null;
+  };
   mqtt: {
     url: string;
     topicPrefix: string;

@@ -8,7 +8,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { DEFAULT_RETENTION } from '../backup/retention';
 import { BadgewireError } from '../errors';
 import { TENANT_ID } from '../journal/tenants';
-import type { BridgeConfig, ConfigIssue, JwtIssuerConfig, ReaderConfig, ReaderTransport } from './types';
+import type { BridgeConfig, ConfigIssue, ReaderConfig, ReaderTransport } from './types';
 
 type Obj = Record<string, unknown>;
 const ID = /^[A-Za-z0-9._:-]{1,64}$/;
@@ -16,7 +16,6 @@ const ENV = /^[A-Z_][A-Z0-9_]{0,127}$/;
 const HEX4 = /^[0-9a-fA-F]{4}$/;
 const BLE_ADDR = /^[0-9a-fA-F]{2}(?::[0-9a-fA-F]{2}){5}$/;
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
-const JWT_ALGS = new Set(['EdDSA', 'ES256', 'ES384', 'RS256', 'PS256', 'HS256', 'HS384', 'HS512']);
 const LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 const INLINE_SECRET = /^(passphrase|password|secret|token|privateKey|apiKey|key)$/i;
 
@@ -155,52 +154,6 @@ function transport(c: Checker, path: string, v: unknown): ReaderTransport | unde
   return out;
 }
 
-function issuer(c: Checker, path: string, v: unknown): JwtIssuerConfig | undefined {
-  const o = c.obj(path, v, [
-    'issuer',
-    'audiences',
-    'algorithms',
-    'jwksUrl',
-    'jwksFile',
-    'publicKeyFile',
-    'secretEnv',
-  ]);
-  if (!o) return undefined;
-  const iss = c.str(join(path, 'issuer'), o.issuer);
-  const audiences = c
-    .arr(join(path, 'audiences'), o.audiences)
-    .map((a, i) => c.str(join(join(path, 'audiences'), i), a));
-  if (audiences.length === 0)
-    c.add(join(path, 'audiences'), 'needs at least one audience (RFC 7519 §4.1.3 is checked)');
-  const algorithms = c.arr(join(path, 'algorithms'), o.algorithms, ['EdDSA']).map((a, i) => {
-    if (typeof a !== 'string' || !JWT_ALGS.has(a))
-      c.add(join(join(path, 'algorithms'), i), `must be one of ${[...JWT_ALGS].join(', ')}`);
-    return String(a);
-  });
-  const sources = ['jwksUrl', 'jwksFile', 'publicKeyFile', 'secretEnv'].filter((k) => o[k] !== undefined);
-  if (sources.length !== 1) c.add(path, 'give exactly one of jwksUrl, jwksFile, publicKeyFile, secretEnv');
-  const hmac = algorithms.some((a) => a.startsWith('HS'));
-  if (hmac && algorithms.some((a) => !a.startsWith('HS')))
-    c.add(join(path, 'algorithms'), 'do not mix HMAC and public-key algorithms in one issuer');
-  if (hmac && o.secretEnv === undefined) c.add(path, 'HS* algorithms need secretEnv');
-  if (!hmac && o.secretEnv !== undefined) c.add(join(path, 'secretEnv'), 'only valid with HS* algorithms');
-  const out: JwtIssuerConfig = {
-    issuer: iss ?? '',
-    audiences: audiences.filter((a): a is string => !!a),
-    algorithms,
-  };
-  if (o.jwksUrl !== undefined)
-    out.jwksUrl = c.str(join(path, 'jwksUrl'), o.jwksUrl, { re: /^https:\/\//, what: 'an https:// URL' });
-  if (o.jwksFile !== undefined) out.jwksFile = c.file(join(path, 'jwksFile'), o.jwksFile);
-  if (o.publicKeyFile !== undefined) out.publicKeyFile = c.file(join(path, 'publicKeyFile'), o.publicKeyFile);
-  if (o.secretEnv !== undefined)
-    out.secretEnv = c.str(join(path, 'secretEnv'), o.secretEnv, {
-      re: ENV,
-      what: 'an environment variable name',
-    });
-  return out;
-}
-
 /** Validates raw parsed JSON. Throws E_CONFIG_INVALID listing every issue as `path: message`. */
 export function validateConfig(raw: unknown, configDir: string): BridgeConfig {
   const c = new Checker(configDir);
@@ -298,7 +251,7 @@ export function validateConfig(raw: unknown, configDir: string): BridgeConfig {
     return [rc];
   });
 
-  const a = c.obj('api', r.api ?? {}, ['listen', 'tls', 'jwt']) ?? {};
+  const a = c.obj('api', r.api ?? {}, ['listen', 'tls', 'audience', 'clientsFile']) ?? {};
   const l = c.obj('api.listen', a.listen ?? {}, ['host', 'port']) ?? {};
   const host = c.str('api.listen.host', l.host, { def: '127.0.0.1' }) ?? '127.0.0.1';
   const port = c.int('api.listen.port', l.port, 1, 65535, 8443) ?? 8443;
@@ -314,11 +267,11 @@ export function validateConfig(raw: unknown, configDir: string): BridgeConfig {
       'api.tls',
       `required when the API listens on "${host}" (not loopback): data is encrypted in flight`,
     );
-  const jwt = c.obj('api.jwt', a.jwt ?? {}, ['issuers']) ?? {};
-  const issuers = c
-    .arr('api.jwt.issuers', jwt.issuers)
-    .map((x, i) => issuer(c, `api.jwt.issuers[${i}]`, x))
-    .filter((x): x is JwtIssuerConfig => !!x);
+  const clientsFile = a.clientsFile === undefined ? null : (c.file('api.clientsFile', a.clientsFile) ?? null);
+  const audience =
+    c.str('api.audience', a.audience, {
+      def: `https://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    }) ?? '';
 
   let mqtt: BridgeConfig['mqtt'] = null;
   if (r.mqtt !== undefined && r.mqtt !== null) {
@@ -390,7 +343,7 @@ export function validateConfig(raw: unknown, configDir: string): BridgeConfig {
     readers,
     doors,
     zones,
-    api: { listen: { host, port }, tls, jwt: { issuers } },
+    api: { listen: { host, port }, tls, audience, clientsFile },
     mqtt,
     journal: { commitWindowMs },
     backup,
