@@ -4,7 +4,16 @@
  * bounded clock skew, required claims, a bounded lifetime, tenant binding and scopes.
  * Tokens are never logged or echoed: errors carry only a code and a generic message.
  */
-import { decodeJwt, decodeProtectedHeader, errors, jwtVerify } from 'jose';
+import {
+  type CryptoKey,
+  decodeJwt,
+  decodeProtectedHeader,
+  errors,
+  exportJWK,
+  importJWK,
+  type JWK,
+  jwtVerify,
+} from 'jose';
 import type { ApiClient, ClientActivityStore, JwtAlg } from './clients';
 import { ApiError } from './errors';
 import { isTenantId } from './tenants';
@@ -48,6 +57,16 @@ export function createTokenVerifier(opts: VerifierOptions): TokenVerifier {
     }
     byKid.set(c.kid, [...(byKid.get(c.kid) ?? []), c]);
   }
+  // jose runs on WebCrypto: a Node KeyObject or JWK is converted on every call unless imported once here.
+  const keys = new Map<ApiClient, Promise<CryptoKey | Uint8Array>>();
+  const keyOf = (c: ApiClient) => {
+    let k = keys.get(c);
+    if (!k) {
+      k = importKey(c);
+      keys.set(c, k);
+    }
+    return k;
+  };
   const tolerance = opts.clockToleranceSec ?? 60;
   const inactivity = opts.inactivityMs ?? 30 * DAY_MS;
   const maxLifetime = opts.maxLifetimeSec ?? 86_400;
@@ -75,7 +94,7 @@ export function createTokenVerifier(opts: VerifierOptions): TokenVerifier {
     const now = opts.now();
     let payload: Awaited<ReturnType<typeof jwtVerify>>['payload'];
     try {
-      ({ payload } = await jwtVerify(token, client.key, {
+      ({ payload } = await jwtVerify(token, await keyOf(client), {
         algorithms: [client.alg],
         issuer: client.iss,
         audience: opts.audience,
@@ -108,6 +127,13 @@ export function createTokenVerifier(opts: VerifierOptions): TokenVerifier {
     const scopes = new Set(scope.split(' ').filter((s) => client.scopes.includes(s)));
     return { iss: client.iss, kid: client.kid, sub: payload.sub, tenant, scopes, expMs: exp * 1000 };
   };
+}
+
+async function importKey(c: ApiClient): Promise<CryptoKey | Uint8Array> {
+  if (c.key instanceof Uint8Array) return c.key;
+  if ('algorithm' in c.key && 'usages' in c.key) return c.key as CryptoKey;
+  const jwk = 'kty' in c.key ? c.key : await exportJWK(c.key as Exclude<ApiClient['key'], JWK | Uint8Array>);
+  return (await importJWK(jwk, c.alg)) as CryptoKey;
 }
 
 function bearer(authorization: string | undefined): string {

@@ -107,7 +107,10 @@ export function streamEvents(
   // The journal filters by kind/reader itself; `last` still advances past skipped positions via the page end.
   for (;;) {
     const page = s.journal.read(last, PAGE, s.filter);
+    // one TLS record per page instead of one per event
+    res.cork();
     for (const ev of page) send(ev);
+    res.uncork();
     if (page.length < PAGE || closed) break;
   }
   replaying = false;

@@ -151,7 +151,8 @@ export function createMqttOutput(o: MqttOutputOptions): MqttOutput {
               if (err) return; // connection closed: mqtt.js keeps the packet and re-sends it on reconnect
               done.add(ev.pos);
               advance();
-              pump();
+              // refill in half-window batches: one journal read per ~32 acks, not one per ack
+              if (order.length <= maxInFlight >> 1) pump();
             },
           );
           published?.inc();
