@@ -189,3 +189,35 @@ describe('reader bundle in the Espruino runtime', () => {
     expect(x.dev.errors).toEqual([]);
   });
 });
+
+describe('reader bundle over BLE (Nordic UART Service)', () => {
+  it('links over Bluetooth in ≤ 20-byte writes, survives a disconnect and retransmits after reconnecting', async () => {
+    const clock = new VirtualClock();
+    const code = (await bundle('puckjs', 'reader')).code;
+    const r = readerDevice(code, clock, { link: 'ble' });
+    r.dev.boot();
+    const host = new Host(r.dev, clock, 'Bluetooth');
+    const sizes: number[] = [];
+    r.dev.serial('Bluetooth').onData((b) => sizes.push(b.length));
+    r.dev.radio.hooks!.connect('aa:bb:cc:dd:ee:ff public');
+    connect({ host, clock });
+    r.dev.radio.hooks!.deliver(advert(new Uint8Array(16).fill(0x31), -61));
+    clock.advance(200);
+    expect(host.journal.size).toBe(1);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(20);
+    host.ack = false;
+    r.dev.radio.hooks!.deliver(advert(new Uint8Array(16).fill(0x32), -62));
+    clock.advance(100);
+    r.dev.radio.hooks!.disconnect(0x13);
+    host.connected = false;
+    clock.advance(5000);
+    host.connected = true;
+    host.ack = true;
+    host.ch.reset();
+    r.dev.radio.hooks!.connect('aa:bb:cc:dd:ee:ff public');
+    connect({ host, clock });
+    clock.advance(6000);
+    expect([...host.journal.keys()]).toEqual([1, 2]);
+    expect(r.dev.errors).toEqual([]);
+  });
+});
