@@ -5,11 +5,10 @@
  * a message before it is written, so the vector is also an end-to-end check of the layers together.
  */
 import { toHex } from '../src/bytes';
-import { encodeCbor } from '../src/cbor/mini';
 import { nobleAes } from '../src/crypto/noble';
 import { encodeFrame } from '../src/frame/frame';
 import { HostChannel } from '../src/link/host-channel';
-import { decodeMessage, encodeMessage, type Message, MSG_NAMES } from '../src/link/messages';
+import { decodeMessage, encodeAuthInfo, encodeMessage, type Message, MSG_NAMES } from '../src/link/messages';
 import { createReaderChannel } from '../src/link/reader-channel';
 import type { ChannelStep } from '../src/link/step';
 import type { Random } from '../src/ports';
@@ -34,7 +33,7 @@ function one(s: ChannelStep, what: string): Uint8Array {
 export function sessionVector(source: Json, messages: Message[]): Json {
   const kr = new Uint8Array(32).map((_, i) => i);
   const rid = new Uint8Array([0xb0, 0xa1, 0xc2, 0xd3, 0xe4, 0xf5, 0x06, 0x17]);
-  const info = encodeCbor({ 5: '2v29-bw0.1' }); // AUTH info: HEARTBEAT keys (spec part 20 §20.4)
+  const info = encodeAuthInfo({ fw: '2v29-bw0.1' });
   const host = new HostChannel(nobleAes, counting(0x10), { lookup: () => ({ key: kr, prev: null }) });
   const rr = createReaderChannel(nobleAes, counting(0x80), { readerId: rid, key: kr, info: info });
   if (!rr.ok) throw new Error('vector session: reader refused its key');

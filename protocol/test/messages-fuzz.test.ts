@@ -4,9 +4,15 @@ import { toHex } from '../src/bytes';
 import { decodeCborHost } from '../src/cbor/cborx';
 import { type CborMap, type CborValue, encodeCbor } from '../src/cbor/mini';
 import { E_CBOR_TRUNCATED, ERRORS } from '../src/errors';
-import { decodeMessage, encodeMessage, messageFromCbor } from '../src/link/messages';
+import {
+  decodeAuthInfo,
+  decodeMessage,
+  encodeAuthInfo,
+  encodeMessage,
+  messageFromCbor,
+} from '../src/link/messages';
 import { cborLeaf } from './cbor-model';
-import { FUZZ_RUNS, mutate, mutation } from './fuzz-util';
+import { edgyBytes, FUZZ_RUNS, mutate, mutation } from './fuzz-util';
 import { anyMessage } from './messages-model';
 
 /** Maps that look like messages: a plausible type, then random small keys with random leaves. */
@@ -58,6 +64,28 @@ describe('message decoder under fuzz', () => {
         return !r.ok && r.code === E_CBOR_TRUNCATED;
       }),
       { numRuns: Math.max(1, Math.floor(FUZZ_RUNS / 5)) },
+    );
+  });
+
+  it('AUTH info decoder: random and mutated bytes never throw; accepted info re-encodes to a decodable equal', () => {
+    const input = fc.oneof(
+      edgyBytes(40),
+      messageLike.map((m) => encodeCbor(m)),
+      fc
+        .tuple(
+          fc.string({ unit: 'binary', minLength: 1, maxLength: 8 }),
+          fc.array(mutation, { maxLength: 3 }),
+        )
+        .map(([fw, ms]) => mutate(encodeAuthInfo({ fw: fw }), ms)),
+    );
+    fc.assert(
+      fc.property(input, (b) => {
+        const r = decodeAuthInfo(b);
+        if (!r.ok) return ERRORS[r.code] !== undefined && r.code >= 200 && r.code < 400;
+        const again = decodeAuthInfo(encodeAuthInfo(r.value));
+        return again.ok && again.value.fw === r.value.fw;
+      }),
+      { numRuns: FUZZ_RUNS },
     );
   });
 });

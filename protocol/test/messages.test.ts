@@ -17,7 +17,9 @@ import {
   SKIP,
 } from '../src/errors';
 import {
+  decodeAuthInfo,
   decodeMessage,
+  encodeAuthInfo,
   encodeMessage,
   type Message,
   MSG_NAMES,
@@ -164,6 +166,29 @@ describe('link messages', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+});
+
+describe('AUTH info', () => {
+  it('is a CBOR map with HEARTBEAT key 5, laid out as the spec example', () => {
+    expect(toHex(encodeAuthInfo({ fw: '2v29-bw0.1' }))).toBe('a1056a327632392d6277302e31');
+    expect(decodeAuthInfo(fromHex('a1056a327632392d6277302e31'))).toEqual({
+      ok: true,
+      value: { fw: '2v29-bw0.1' },
+    });
+    expect(decodeAuthInfo(encodeCbor({ 5: 'v1', 9: [1] }))).toEqual({ ok: true, value: { fw: 'v1' } });
+    expect(decodeAuthInfo(encodeCbor({}))).toEqual({ ok: true, value: {} });
+  });
+  it('refuses a wrong type or size, a non-map and broken CBOR', () => {
+    expect(decodeAuthInfo(encodeCbor({ 5: 7 }))).toEqual({ ok: false, code: E_MSG_FIELD_TYPE, at: 5 });
+    expect(decodeAuthInfo(encodeCbor({ 5: 'x'.repeat(33) }))).toEqual({
+      ok: false,
+      code: E_MSG_FIELD_RANGE,
+      at: 5,
+    });
+    expect(decodeAuthInfo(encodeCbor([1]))).toMatchObject({ ok: false, code: E_MSG_NOT_MAP });
+    expect(decodeAuthInfo(fromHex('a105'))).toMatchObject({ ok: false, code: 201 });
+    expect(() => encodeAuthInfo({ fw: '' })).toThrow(TypeError);
   });
 });
 

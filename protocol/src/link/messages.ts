@@ -135,3 +135,36 @@ export function messageToCbor(msg: Message): CborMap {
 export function encodeMessage(msg: Message): Uint8Array {
   return encodeCbor(messageToCbor(msg));
 }
+
+/** AUTH `info` (spec part 20 §20.4): a CBOR map with HEARTBEAT's keys, of which a reader sends 5 (fw). */
+export interface AuthInfo {
+  fw?: string;
+}
+
+/** Throws TypeError on a firmware version that HEARTBEAT's field 5 would refuse. */
+export function encodeAuthInfo(info: AuthInfo): Uint8Array {
+  const m: CborMap = {};
+  if (info.fw !== undefined) {
+    if (check(SCHEMA[19]?.[4] as Field, info.fw) !== 0) throw new TypeError('encodeAuthInfo: bad fw');
+    m[5] = info.fw;
+  }
+  return encodeCbor(m);
+}
+
+/** Reads AUTH `info`; unknown keys are ignored, a known key of the wrong type or range is refused. */
+export function decodeAuthInfo(bytes: Uint8Array): Result<AuthInfo> {
+  const r = decodeCbor(bytes);
+  if (!r.ok) return r;
+  const v = r.value;
+  if (v === null || typeof v !== 'object' || Array.isArray(v) || v instanceof Uint8Array) {
+    return fail(E_MSG_NOT_MAP, -1);
+  }
+  const fw = (v as CborMap)[5];
+  const out: AuthInfo = {};
+  if (fw !== undefined) {
+    const code = check(SCHEMA[19]?.[4] as Field, fw);
+    if (code !== 0) return fail(code, 5);
+    out.fw = fw as string;
+  }
+  return ok(out);
+}
