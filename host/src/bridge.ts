@@ -1,20 +1,45 @@
 /**
- * The bridge composition root: config -> key store -> per-tenant journals -> (reader hub -> resolver ->
- * access policy) -> journal -> outputs. Each piece is built from the validated config and handed only the
- * layer below it. Pieces owned by other modules are wired here as they land; `runBridge` reports which are
- * running so an operator never mistakes a partial bridge for a full one.
+ * The bridge composition root: config -> key store -> per-tenant journals -> access policy -> outputs (the
+ * integrator API and MQTT, both fed from the journal) -> periodic encrypted backups. Each piece is built from
+ * the validated config and handed only the layer below it.
+ *
+ * Not wired yet, because it does not exist in the tree: the reader hub (host/src/readers: sessions over
+ * host/src/transport + the BW-SC channel) that would feed taps/sightings through the resolver
+ * (protocol/src/resolver, with `TenantStore.replay.counterStore()` as its CounterStore) into
+ * `AccessPolicy.decide` and `journal.append`. Until then the reader registry lists the configured readers
+ * as offline, which is the truth: no session to them is running.
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { AccessPolicy } from './access/index';
+import {
+  type ApiClient,
+  type EntitlementUpdate,
+  loadApiClients,
+  type PolicySink,
+  type ReaderInfo,
+  type ReaderRegistry,
+  type RevocationUpdate,
+  type RunningApi,
+  startIntegratorApi,
+} from './api/index';
 import { backupAll } from './backup/index';
 import type { BridgeConfig } from './config/index';
+import { BadgewireError } from './errors';
 import { TenantStores } from './journal/index';
 import { type KeyStore, openKeyStoreAt } from './keys/index';
 import { createLogger, type Logger } from './log/index';
+import { createMqttOutput, fileCursor, type MqttOutput } from './output/index';
 
 export interface Bridge {
   readonly config: BridgeConfig;
   readonly keys: KeyStore;
   readonly stores: TenantStores;
   readonly log: Logger;
+  /** One AccessPolicy per tenant, over the configured doors; the API's entitlement/revocation updates land here. */
+  readonly policies: ReadonlyMap<string, AccessPolicy>;
+  readonly api: RunningApi | null;
+  readonly mqtt: ReadonlyMap<string, MqttOutput>;
   /** Takes one backup round now (also run every `backup.intervalMinutes`). */
   backup(): Promise<string[]>;
   stop(): Promise<void>;
@@ -24,29 +49,134 @@ export interface StartOptions {
   env: NodeJS.ProcessEnv;
   now?: () => number;
   log?: Logger;
+  /** Where the API prints its certificate fingerprint line (stdout by default). */
+  print?: (line: string) => void;
+}
+
+function policiesFor(config: BridgeConfig): Map<string, AccessPolicy> {
+  const doors = config.doors.map((d) => ({ id: d.id, zone: d.zone, from: null, mode: 'both' as const }));
+  return new Map(config.tenants.map((t) => [t, new AccessPolicy({ doors, antiPassback: 'soft' })]));
+}
+
+/** API updates -> the tenant's AccessPolicy. Entitlements arrive per door with one validity window. */
+function policySink(policies: Map<string, AccessPolicy>): PolicySink {
+  const of = (tenant: string) => {
+    const p = policies.get(tenant);
+    if (!p) throw new BadgewireError('E_TENANT_ID', 'tenant is not configured on this bridge', {});
+    return p;
+  };
+  return {
+    async entitlement(tenant: string, e: EntitlementUpdate) {
+      of(tenant).setEntitlement(e.badgeRef, {
+        zones: [],
+        doors: e.doors,
+        windows: [{ fromS: Math.floor(e.validFrom / 1000), untilS: Math.floor(e.validUntil / 1000) }],
+      });
+    },
+    async revocation(tenant: string, r: RevocationUpdate) {
+      of(tenant).revoke(r.badgeRef);
+    },
+  };
+}
+
+/** The configured readers, reported offline: no reader hub runs in this build (see the file header). */
+function configuredReaders(config: BridgeConfig): ReaderRegistry {
+  const info = (r: BridgeConfig['readers'][number]): ReaderInfo => {
+    const out: ReaderInfo = { id: r.id, transport: r.transport.type, state: 'offline', health: {} };
+    if (r.door) out.doorId = r.door;
+    return out;
+  };
+  return {
+    list: (tenant) => config.readers.filter((r) => r.tenant === tenant).map(info),
+    get: (tenant, id) => {
+      const r = config.readers.find((x) => x.tenant === tenant && x.id === id);
+      return r ? info(r) : undefined;
+    },
+  };
+}
+
+async function startApi(
+  config: BridgeConfig,
+  stores: TenantStores,
+  policies: Map<string, AccessPolicy>,
+  opts: StartOptions,
+  log: Logger,
+): Promise<RunningApi | null> {
+  if (!config.api.clientsFile) return null;
+  const clients: ApiClient[] = await loadApiClients(config.api.clientsFile, opts.env);
+  const tls = config.api.tls
+    ? { cert: readFileSync(config.api.tls.cert, 'utf8'), key: readFileSync(config.api.tls.key, 'utf8') }
+    : null;
+  return startIntegratorApi({
+    dataDir: config.dataDir,
+    listen: config.api.listen,
+    tls,
+    audience: config.api.audience,
+    clients,
+    readers: configuredReaders(config),
+    policy: policySink(policies),
+    openJournal: (tenant) => {
+      if (!config.tenants.includes(tenant))
+        throw new BadgewireError('E_TENANT_ID', 'tenant is not configured on this bridge', {});
+      return stores.get(tenant).journal;
+    },
+    log: log.child({ component: 'api' }),
+    ...(opts.now ? { now: opts.now } : {}),
+    ...(opts.print ? { print: opts.print } : {}),
+  });
+}
+
+async function startMqtt(config: BridgeConfig, stores: TenantStores, env: NodeJS.ProcessEnv, log: Logger) {
+  const out = new Map<string, MqttOutput>();
+  const m = config.mqtt;
+  if (!m) return out;
+  for (const tenant of config.tenants) {
+    const o = createMqttOutput({
+      url: m.url,
+      tenant,
+      journal: stores.get(tenant).journal,
+      cursor: fileCursor(join(config.dataDir, 'mqtt', `${tenant}.cursor.json`)),
+      log: log.child({ component: 'mqtt', tenant }),
+      topicPrefix: m.topicPrefix,
+      ...(m.clientId ? { clientId: `${m.clientId}-${tenant}` } : {}),
+      ...(m.usernameEnv ? { username: env[m.usernameEnv] } : {}),
+      ...(m.passwordEnv ? { password: env[m.passwordEnv] } : {}),
+      ...(m.ca ? { tls: { ca: readFileSync(m.ca, 'utf8') } } : {}),
+    });
+    await o.start();
+    out.set(tenant, o);
+  }
+  return out;
 }
 
 export async function startBridge(config: BridgeConfig, opts: StartOptions): Promise<Bridge> {
   const log = opts.log ?? createLogger({ level: config.log.level, base: { component: 'bridge' } });
-  const keys = openKeyStoreAt(config.keyStore, opts.env, opts.now);
+  const now = opts.now ?? Date.now;
+  const keys = openKeyStoreAt(config.keyStore, opts.env, now);
   const stores = new TenantStores({
     dataDir: config.dataDir,
     keys,
     windowMs: config.journal.commitWindowMs,
     logger: log.child({ component: 'journal' }),
   });
-  for (const t of config.tenants) {
-    const s = stores.get(t);
-    log.info({ tenant: t, lastPos: s.journal.lastPos() }, 'tenant journal open');
+  for (const t of config.tenants)
+    log.info({ tenant: t, lastPos: stores.get(t).journal.lastPos() }, 'tenant journal open');
+  const policies = policiesFor(config);
+  let api: RunningApi | null = null;
+  let mqtt = new Map<string, MqttOutput>();
+  try {
+    api = await startApi(config, stores, policies, opts, log);
+    mqtt = await startMqtt(config, stores, opts.env, log);
+  } catch (e) {
+    await api?.api.close();
+    for (const o of mqtt.values()) await o.stop();
+    await stores.closeAll();
+    throw e;
   }
+
   let backingUp: Promise<string[]> | null = null;
   const backup = () => {
-    backingUp ??= backupAll(
-      { tenants: config.tenants, ...config.backup },
-      keys,
-      stores,
-      opts.now ?? Date.now,
-    ).finally(() => {
+    backingUp ??= backupAll({ tenants: config.tenants, ...config.backup }, keys, stores, now).finally(() => {
       backingUp = null;
     });
     return backingUp;
@@ -58,28 +188,42 @@ export async function startBridge(config: BridgeConfig, opts: StartOptions): Pro
     );
   }, config.backup.intervalMinutes * 60_000);
   timer.unref();
+  log.info(
+    {
+      tenants: config.tenants.length,
+      readers: config.readers.length,
+      api: api !== null,
+      mqtt: mqtt.size,
+      readerHub: false,
+    },
+    'bridge running (no reader hub in this build: readers are listed offline)',
+  );
   return {
     config,
     keys,
     stores,
     log,
+    policies,
+    api,
+    mqtt,
     backup,
     async stop() {
       clearInterval(timer);
       if (backingUp) await backingUp.catch(() => undefined);
+      await api?.api.close();
+      for (const o of mqtt.values()) await o.stop();
       await stores.closeAll();
       log.info('bridge stopped');
     },
   };
 }
 
-/** `badgewire bridge --config FILE`: runs until SIGINT/SIGTERM, then closes journals cleanly. */
+/** `badgewire bridge --config FILE`: runs until SIGINT/SIGTERM, then closes outputs and journals cleanly. */
 export async function runBridge(
   config: BridgeConfig,
   io: { env: NodeJS.ProcessEnv; now: () => number },
 ): Promise<void> {
   const b = await startBridge(config, { env: io.env, now: io.now });
-  b.log.info({ tenants: config.tenants.length, readers: config.readers.length }, 'bridge running');
   await new Promise<void>((resolve) => {
     const stop = () => {
       process.off('SIGINT', stop);

@@ -6,7 +6,7 @@
  *   keyStore.passphraseEnv  "BADGEWIRE_KEYSTORE_PASSPHRASE"  (ignored when keyStore.keyFile is set)
  *   tenants            ["default"];  readers[].tenant  the first tenant
  *   readers[].role     "door";  serial baudRate 115200
- *   api.listen         { host: "127.0.0.1", port: 8443 };  api.tls  required unless host is loopback
+ *   api.listen         { host: "127.0.0.1", port: 8443 } (port 0: any free port, for tests);  api.tls  required unless host is loopback
  *   api.clientsFile    absent: the integrator API is off. Present: JSON list of API clients (iss, kid, alg,
  *                      public JWK or secretEnv, tenants, scopes), the format of host/src/api/clients-file.ts
  *   api.audience       "https://<host>:<port>"  (every token's `aud`, RFC 7519 §4.1.3)

@@ -254,7 +254,7 @@ export function validateConfig(raw: unknown, configDir: string): BridgeConfig {
   const a = c.obj('api', r.api ?? {}, ['listen', 'tls', 'audience', 'clientsFile']) ?? {};
   const l = c.obj('api.listen', a.listen ?? {}, ['host', 'port']) ?? {};
   const host = c.str('api.listen.host', l.host, { def: '127.0.0.1' }) ?? '127.0.0.1';
-  const port = c.int('api.listen.port', l.port, 1, 65535, 8443) ?? 8443;
+  const port = c.int('api.listen.port', l.port, 0, 65535, 8443) ?? 8443;
   let tls: BridgeConfig['api']['tls'] = null;
   if (a.tls !== undefined) {
     const t = c.obj('api.tls', a.tls, ['cert', 'key', 'ca']);

@@ -9,7 +9,8 @@
  * the reader's old key stays usable for one more handshake; `activateReaderKey` retires it.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { BadgewireError } from '../errors';
 import {
   newSealingKey,
@@ -108,6 +109,7 @@ export class KeyStore {
     if (existsSync(path))
       throw new BadgewireError('E_KEYSTORE_EXISTS', 'a key store already exists at this path', {});
     const contents: Contents = { v: 1, keys: [], journalKeys: {}, backupKey: b64(newKey()), issued: [] };
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     const ks = new KeyStore(path, newSealingKey(secret, opts.scrypt), contents, opts);
     ks.save();
     return ks;

@@ -1,0 +1,148 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { base64url, SignJWT } from 'jose';
+import { afterAll, describe, expect, it } from 'vitest';
+import { startBridge } from '../src/bridge';
+import { loadConfig } from '../src/config/index';
+import { KeyStore } from '../src/keys/index';
+import { createLogger } from '../src/log/index';
+import { call } from './api-fixtures';
+
+const dir = mkdtempSync(join(tmpdir(), 'bw-bridge-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const secret = randomBytes(32);
+const env = { BADGEWIRE_KEYSTORE_PASSPHRASE: 'bridge test passphrase', ACME_ADMIN: base64url.encode(secret) };
+
+async function token(scope: string): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({ tenant: 'acme', scope })
+    .setProtectedHeader({ alg: 'HS256', kid: 'k1' })
+    .setIssuer('acme-ops')
+    .setAudience('https://bridge.test')
+    .setSubject('ops')
+    .setIssuedAt(now)
+    .setExpirationTime(now + 60)
+    .sign(secret);
+}
+
+describe('bridge composition root', () => {
+  it('starts from a config file: key store, tenant journals, API over the journal, policy updates, backups', async () => {
+    const clients = join(dir, 'clients.json');
+    writeFileSync(
+      clients,
+      JSON.stringify([
+        {
+          iss: 'acme-ops',
+          kid: 'k1',
+          alg: 'HS256',
+          secretEnv: 'ACME_ADMIN',
+          tenants: ['acme'],
+          scopes: ['events:read', 'admin'],
+          registeredAt: '2026-11-01T00:00:00Z',
+        },
+      ]),
+    );
+    const cfgFile = join(dir, 'bridge.json');
+    writeFileSync(
+      cfgFile,
+      JSON.stringify({
+        dataDir: 'data',
+        tenants: ['acme'],
+        zones: [{ id: 'hall' }],
+        doors: [{ id: 'door-1', zone: 'hall' }],
+        readers: [{ id: 'r1', door: 'door-1', transport: { type: 'serial', path: '/dev/ttyACM0' } }],
+        api: {
+          listen: { host: '127.0.0.1', port: 0 },
+          audience: 'https://bridge.test',
+          clientsFile: 'clients.json',
+        },
+      }),
+    );
+    const config = loadConfig(cfgFile);
+    KeyStore.create(config.keyStore.path, { passphrase: env.BADGEWIRE_KEYSTORE_PASSPHRASE });
+    const lines: string[] = [];
+    const printed: string[] = [];
+    const b = await startBridge(config, {
+      env,
+      log: createLogger({ sink: { write: (l) => lines.push(l) } }),
+      print: (l) => printed.push(l),
+    });
+    try {
+      expect(b.api).not.toBeNull();
+      const h = {
+        port: b.api!.port,
+        ca: readFileSync(join(config.dataDir, 'tls', 'bridge-cert.pem'), 'utf8'),
+      } as Parameters<typeof call>[0];
+      const readers = await call(h, '/v1/readers', { token: await token('events:read') });
+      expect(readers.status).toBe(200);
+      expect(readers.text).toContain('"r1"');
+      expect(readers.text).toContain('"offline"');
+
+      await b.stores
+        .get('acme')
+        .journal.append({
+          id: 'r1:1',
+          kind: 'tap',
+          readerId: 'r1',
+          at: Date.now(),
+          data: { ref: 'att-0001' },
+        });
+      const j = await call(h, '/v1/journal?after=0&limit=10', { token: await token('events:read') });
+      expect(j.status).toBe(200);
+      expect(j.text).toContain('r1:1');
+
+      const ref = 'att-ref-0042';
+      expect(b.policies.get('acme')!.decide(ref, 'door-1', 'in', Math.floor(Date.now() / 1000)).allow).toBe(
+        false,
+      );
+      const ent = await call(h, '/v1/entitlements', {
+        method: 'POST',
+        token: await token('admin'),
+        body: {
+          badgeRef: ref,
+          doors: ['door-1'],
+          validFrom: Date.now() - 60_000,
+          validUntil: Date.now() + 3_600_000,
+        },
+      });
+      expect(ent.status).toBeLessThan(300);
+      expect(
+        b.policies.get('acme')!.decide(ref, 'door-1', 'in', Math.floor(Date.now() / 1000)),
+      ).toMatchObject({ allow: true, reason: 'granted' });
+      await call(h, '/v1/revocations', {
+        method: 'POST',
+        token: await token('admin'),
+        body: { badgeRef: ref, reason: 'lost' },
+      });
+      expect(b.policies.get('acme')!.decide(ref, 'door-1', 'out', Math.floor(Date.now() / 1000)).reason).toBe(
+        'revoked',
+      );
+
+      const files = await b.backup();
+      expect(files.map((f) => f.slice(config.backup.dir.length + 1).split('--')[0])).toEqual([
+        'acme',
+        'keystore',
+      ]);
+      expect(readdirSync(config.backup.dir).some((f) => f.endsWith('.bwbak'))).toBe(true);
+    } finally {
+      await b.stop();
+    }
+    expect(printed[0]).toContain('SHA-256');
+    const log = lines.join('');
+    expect(log).toContain('bridge running');
+    expect(log).toContain('bridge stopped');
+    expect(log).not.toContain(env.ACME_ADMIN);
+  });
+
+  it('refuses to start on a locked key store and leaves nothing running', async () => {
+    const config = loadConfig(join(dir, 'bridge.json'));
+    await expect(
+      startBridge(config, { env: { BADGEWIRE_KEYSTORE_PASSPHRASE: 'the wrong passphrase' } }),
+    ).rejects.toMatchObject({
+      code: 'E_KEYSTORE_AUTH',
+    });
+  });
+});
