@@ -81,15 +81,13 @@ describe('bridge composition root', () => {
       expect(readers.text).toContain('"r1"');
       expect(readers.text).toContain('"offline"');
 
-      await b.stores
-        .get('acme')
-        .journal.append({
-          id: 'r1:1',
-          kind: 'tap',
-          readerId: 'r1',
-          at: Date.now(),
-          data: { ref: 'att-0001' },
-        });
+      await b.stores.get('acme').journal.append({
+        id: 'r1:1',
+        kind: 'tap',
+        readerId: 'r1',
+        at: Date.now(),
+        data: { ref: 'att-0001' },
+      });
       const j = await call(h, '/v1/journal?after=0&limit=10', { token: await token('events:read') });
       expect(j.status).toBe(200);
       expect(j.text).toContain('r1:1');
