@@ -221,3 +221,22 @@ describe('reader bundle over BLE (Nordic UART Service)', () => {
     expect(r.dev.errors).toEqual([]);
   });
 });
+
+describe('reader bundle on the ESP32 profile', () => {
+  it('runs with the PN532 on I2C1 and the host on Serial2', async () => {
+    const clock = new VirtualClock();
+    const r = readerDevice((await bundle('esp32', 'reader')).code, clock, {
+      board: 'esp32',
+      link: 'Serial2',
+    });
+    r.dev.boot();
+    const host = new Host(r.dev, clock, 'Serial2');
+    connect({ host, clock });
+    expect(r.chip.configured).toBe(true);
+    r.dev.radio.hooks!.deliver(advert(new Uint8Array(16).fill(0x5a), -66));
+    clock.advance(200);
+    expect(host.journal.size).toBe(1);
+    expect(host.journal.get(1)![4]).toBe(-66);
+    expect(r.dev.errors).toEqual([]);
+  });
+});

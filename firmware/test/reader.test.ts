@@ -2,7 +2,16 @@ import { fromHex, nobleAes, toHex } from '@badgewire/protocol';
 import { describe, expect, it } from 'vitest';
 import { SELECT_BW } from '../src/app/apdu';
 import { cborCodec } from '../src/app/cbor-codec';
-import { M_CHALLENGES, M_DECISION, M_HEALTH, M_SIGHTING, M_TAP, MODE_C, MODE_S } from '../src/app/msg';
+import {
+  M_CHALLENGES,
+  M_DECISION,
+  M_HEALTH,
+  M_SIGHTING,
+  M_TAP,
+  MODE_C,
+  MODE_N,
+  MODE_S,
+} from '../src/app/msg';
 import { READER_TUNING, type Reader, startReader } from '../src/app/reader';
 import { NFC_ISODEP, NFC_NONE } from '../src/ports';
 import { FakeClock, FakeFlash, FakeOutputs, FakeRadio, FakeSystem } from './fakes';
@@ -136,6 +145,36 @@ describe('reader app on fake ports', () => {
     const t2 = r.host.got.filter((m) => m.t === M_TAP);
     expect(t2).toHaveLength(2);
     expect(t2[1]!.mode).toBe(MODE_S);
+  });
+
+  it('reads a passive NTAG 424 DNA (mode N): T4T NDEF application, file E104, NLEN, then the message', () => {
+    const r = rig();
+    connect(r);
+    const ndef = fromHex('d101' + '1c55' + '04' + '6e7461672e6e78702e636f6d2f3432343f653d4546393633463746');
+    const file = Uint8Array.from([0, ndef.length, ...ndef]);
+    r.nfc.answer = (apdu) => {
+      const h = toHex(apdu);
+      if (h === toHex(SELECT_BW)) return fromHex('6a82');
+      if (h.startsWith('00a4')) return fromHex('9000');
+      if (h.startsWith('00b0')) {
+        const off = (apdu[2]! << 8) | apdu[3]!;
+        return Uint8Array.from([...file.subarray(off, off + apdu[4]!), 0x90, 0]);
+      }
+      return fromHex('6d00');
+    };
+    r.nfc.target = NFC_ISODEP;
+    r.clock.advance(400);
+    expect(r.nfc.sent).toEqual([
+      toHex(SELECT_BW),
+      '00a4040007d276000085010100',
+      '00a4000c02e104',
+      '00b0000002',
+      '00b00002' + ndef.length.toString(16).padStart(2, '0'),
+    ]);
+    const t = r.host.got.filter((m) => m.t === M_TAP);
+    expect(t).toHaveLength(1);
+    expect(t[0]!.mode).toBe(MODE_N);
+    expect(toHex(t[0]!.frame!)).toBe(toHex(ndef));
   });
 
   it('fails closed offline: queues taps and sightings in flash, survives a reboot, delivers in order once', () => {
