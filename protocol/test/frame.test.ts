@@ -162,6 +162,23 @@ describe('Deframer', () => {
     expect(frames.length).toBe(1);
     expect(faults.map((f) => f.code)).toEqual([E_FRAME_TOO_LONG]);
   });
+  it('stays consistent when a callback throws', () => {
+    const frames: string[] = [];
+    let throws = true;
+    const d = new Deframer(
+      (p) => frames.push(toHex(p)),
+      () => {
+        if (throws) throw new Error('consumer bug');
+      },
+    );
+    const bad = encodeFrame(fromHex('0102'));
+    bad[1] = (bad[1] as number) ^ 4;
+    expect(() => d.push(bad)).toThrow('consumer bug');
+    throws = false;
+    expect(d.pending()).toBe(0);
+    d.push(encodeFrame(fromHex('0304')));
+    expect(frames).toEqual(['0304']);
+  });
   it('reset() drops a partial frame', () => {
     const { d, frames, faults } = collect();
     const f = encodeFrame(fromHex('abcd'));

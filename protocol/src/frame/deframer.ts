@@ -63,38 +63,32 @@ export class Deframer {
     this.skipping = false;
   }
 
-  private fault(code: number): void {
+  /** Reports after the state is settled, so a callback that throws cannot leave a half-updated frame. */
+  private fault(code: number, at: number): void {
     this.faults++;
-    this.onFault(fail(code, this.seen));
+    this.onFault(fail(code, at));
   }
 
   private end(): void {
-    if (this.skipping || this.seen === 0) {
-      this.reset();
-      return;
-    }
+    const seen = this.seen;
     const n = this.n;
-    if (this.left !== 0) this.fault(E_FRAME_COBS);
-    else if (n < 3) this.fault(E_FRAME_SHORT);
-    else {
-      const crc = crc16Update(CRC16_INIT, this.buf, 0, n - 2);
-      const got = (this.buf[n - 2] as number) | ((this.buf[n - 1] as number) << 8);
-      if (crc !== got) this.fault(E_FRAME_CRC);
-      else {
-        const payload = new Uint8Array(this.buf.subarray(0, n - 2));
-        this.reset();
-        this.frames++;
-        this.onFrame(payload);
-        return;
-      }
-    }
+    const left = this.left;
+    const skipping = this.skipping;
     this.reset();
+    if (skipping || seen === 0) return;
+    if (left !== 0) return this.fault(E_FRAME_COBS, seen);
+    if (n < 3) return this.fault(E_FRAME_SHORT, seen);
+    const crc = crc16Update(CRC16_INIT, this.buf, 0, n - 2);
+    const got = (this.buf[n - 2] as number) | ((this.buf[n - 1] as number) << 8);
+    if (crc !== got) return this.fault(E_FRAME_CRC, seen);
+    this.frames++;
+    this.onFrame(new Uint8Array(this.buf.subarray(0, n - 2)));
   }
 
   private put(b: number): void {
     if (this.n >= this.buf.length) {
-      this.fault(E_FRAME_TOO_LONG);
       this.skipping = true;
+      this.fault(E_FRAME_TOO_LONG, this.seen);
       return;
     }
     this.buf[this.n++] = b;
