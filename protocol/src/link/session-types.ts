@@ -29,6 +29,11 @@ export interface SessionConfig {
   known: number[];
   /** Schema validation of a known message (0 = valid, else a 3xx code), e.g. via messages.ts. */
   check?: (m: CborMap) => number;
+  /**
+   * Host: called when a handshake completes; returns the persisted state of the reader now on the link when
+   * it differs from the one the session has been serving (first contact, or another reader), else null.
+   */
+  peer?: () => { recvDurable: number; nextSeq: number } | null;
   /** The next seq to assign, and the peer's highest seq already stored (both persisted by the caller). */
   nextSeq?: number;
   recvDurable?: number;

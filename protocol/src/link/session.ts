@@ -54,6 +54,7 @@ export class LinkSession {
   init: boolean;
   known: number[];
   check: ((m: CborMap) => number) | null;
+  peer: SessionConfig['peer'] | null;
   window: number;
   maxQueue: number;
   hb: number;
@@ -88,6 +89,7 @@ export class LinkSession {
     this.init = cfg.initiator;
     this.known = cfg.known;
     this.check = cfg.check ?? null;
+    this.peer = cfg.peer ?? null;
     this.window = cfg.window ?? 16;
     this.maxQueue = cfg.maxQueue ?? 256;
     this.hb = cfg.heartbeatMs ?? 5000;
@@ -169,6 +171,25 @@ export class LinkSession {
     return this.finish(now);
   }
 
+  /** Takes over the persisted state of a peer (a different reader now on this link): queues are dropped. */
+  adopt(recvDurable: number, nextSeq: number): void {
+    this.q = [];
+    this.acked = nextSeq - 1;
+    this.sentTo = this.acked;
+    this.delivered = recvDurable;
+    this.durableTo = recvDurable;
+    this.lastUp = recvDurable;
+    this.skipTo = 0;
+  }
+
+  /** The caller failed to store what it was given after `durableTo`: the peer's resend will deliver it again. */
+  rewind(now: number): SessionOut {
+    this.delivered = this.durableTo;
+    this.lastUp = this.durableTo;
+    this.skipTo = 0;
+    return this.finish(now);
+  }
+
   /** Call at `wakeAt` (or any time): heartbeats, supervision, retransmission, handshake retries. */
   tick(now: number): SessionOut {
     return this.finish(now);
@@ -188,6 +209,8 @@ export class LinkSession {
   }
 
   onUp(now: number): void {
+    const ps = this.peer ? this.peer() : null;
+    if (ps) this.adopt(ps.recvDurable, ps.nextSeq);
     this.o.up = true;
     this.alerted = false;
     this.backoff = this.kMin;

@@ -1,0 +1,3 @@
+/** Reader sessions and the reader hub (registry, provisioning states, supervision, challenges, decisions). */
+export * from './hub';
+export * from './reader-session';
