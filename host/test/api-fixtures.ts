@@ -1,5 +1,5 @@
 /** Shared set-up for the API tests: a real HTTPS server over real per-tenant SQLite journals. */
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { generateKeyPairSync, type KeyObject, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { IncomingHttpHeaders } from 'node:http';
 import { request } from 'node:https';
@@ -28,6 +28,8 @@ export interface Harness {
   sink: { entitlements: Array<[string, EntitlementUpdate]>; revocations: Array<[string, RevocationUpdate]> };
   clock: { now: number };
   dir: string;
+  /** The acme client's Ed25519 pair, for tests that forge tokens. */
+  acmeKeys: { publicKey: KeyObject; privateKey: KeyObject };
   token(claims?: Record<string, unknown>, client?: 'acme' | 'globex'): Promise<string>;
   close(): Promise<void>;
 }
@@ -40,7 +42,9 @@ export function staticReaders(byTenant: Record<string, ReaderInfo[]>): ReaderReg
   };
 }
 
-export async function startHarness(stream: { idleMs?: number; heartbeatMs?: number } = {}): Promise<Harness> {
+export async function startHarness(
+  stream: { idleMs?: number; heartbeatMs?: number; maxBufferedBytes?: number } = {},
+): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'bw-api-'));
   const cert = await ensureCertificate({ dir: join(dir, 'tls') });
   const keys = new Map<string, Uint8Array>();
@@ -104,7 +108,7 @@ export async function startHarness(stream: { idleMs?: number; heartbeatMs?: numb
     policy,
     log: createLogger({ sink: { write: (l: string) => logs.push(l) } }),
     now,
-    stream: { idleMs: stream.idleMs ?? 60_000, heartbeatMs: stream.heartbeatMs ?? 30_000 },
+    stream: { ...stream, idleMs: stream.idleMs ?? 60_000, heartbeatMs: stream.heartbeatMs ?? 30_000 },
   });
   const port = await api.listen(0);
   return {
@@ -116,6 +120,7 @@ export async function startHarness(stream: { idleMs?: number; heartbeatMs?: numb
     sink,
     clock,
     dir,
+    acmeKeys: acme,
     token: (claims = {}, client = 'acme') =>
       new SignJWT({ tenant: client, scope: 'events:read', ...claims })
         .setProtectedHeader(

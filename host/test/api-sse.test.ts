@@ -1,3 +1,4 @@
+import { request } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventKind } from '../src/journal/types';
 import { type Harness, openStream, startHarness } from './api-fixtures';
@@ -106,6 +107,42 @@ describe('event stream (SSE)', () => {
     await s.closed;
     h.clock.now -= 599_850;
     expect(s.raw.join('')).toContain(': closing (token_expired)');
+  });
+
+  it('disconnects a consumer that stops reading once its backlog passes the buffer cap', async () => {
+    const slow = await startHarness({ maxBufferedBytes: 256 * 1024 });
+    try {
+      const j = slow.stores.get('acme').journal;
+      const blob = 'q'.repeat(8000);
+      await Promise.all(
+        Array.from({ length: 1500 }, (_, i) =>
+          j.append({ id: `door-1:${i}`, kind: 'decision', readerId: 'door-1', at: 1, data: { pad: blob } }),
+        ),
+      );
+      const token = await slow.token();
+      // The client never reads. The server may drop it before its headers are even flushed (hang-up).
+      const req = request(
+        {
+          host: '127.0.0.1',
+          port: slow.port,
+          path: '/v1/events',
+          ca: slow.ca,
+          servername: 'localhost',
+          agent: false,
+          headers: { authorization: `Bearer ${token}` },
+        },
+        (res) => res.pause(),
+      );
+      req.on('error', () => undefined);
+      req.end();
+      const closes = slow.api.metrics.counter('badgewire_api_stream_closed_total', '');
+      const deadline = Date.now() + 10_000;
+      while (closes.get({ reason: 'slow_consumer' }) === 0 && Date.now() < deadline) await sleep(50);
+      expect(closes.get({ reason: 'slow_consumer' })).toBe(1);
+      req.destroy();
+    } finally {
+      await slow.close();
+    }
   });
 
   it('counts open streams back to zero once they close', async () => {

@@ -94,14 +94,11 @@ const journalQuery: Handler = async ({ principal, url }, d) => {
 
 const events: Handler = async ({ req, res, url, principal }, d) => {
   const header = req.headers['last-event-id'];
-  const after =
-    typeof header === 'string'
-      ? /^\d{1,15}$/.test(header)
-        ? Number(header)
-        : (() => {
-            throw new ApiError('invalid_query', 'Last-Event-ID must be a journal position');
-          })()
-      : intParam(url, 'after', 0);
+  if (typeof header === 'string' && !/^\d{1,15}$/.test(header)) {
+    throw new ApiError('invalid_query', 'Last-Event-ID must be a journal position');
+  }
+  // Last-Event-ID (set by a reconnecting EventSource) wins over ?after=
+  const after = typeof header === 'string' ? Number(header) : intParam(url, 'after', 0);
   const filter = filterParams(url);
   const open = d.openStreams.get(principal.tenant) ?? 0;
   if (open >= d.stream.maxPerTenant)

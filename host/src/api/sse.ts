@@ -70,7 +70,9 @@ export function streamEvents(
     s.timers.clearTimeout(idle);
     s.timers.clearTimeout(beat);
     s.timers.clearTimeout(expiry);
-    if (why !== 'client_gone' && !res.destroyed) res.end(`: closing (${why})\n\n`);
+    // a slow consumer's backlog is dropped, not flushed: it resumes from its Last-Event-ID
+    if (why === 'slow_consumer') res.destroy();
+    else if (why !== 'client_gone' && !res.destroyed) res.end(`: closing (${why})\n\n`);
     s.onClose?.(why);
   };
   const armIdle = () => {
