@@ -22,6 +22,10 @@ interface Expanded {
 }
 
 const cache = new WeakMap<DirKeys, Expanded>();
+/** Scratch blocks: the functions are synchronous and do not re-enter, so one of each serves every call. */
+const scratch = new Uint8Array(16);
+const last = new Uint8Array(16);
+const tag = new Uint8Array(16);
 
 function rd(b: Uint8Array, o: number): number {
   return (
@@ -30,6 +34,13 @@ function rd(b: Uint8Array, o: number): number {
     ((b[o + 2] as number) << 16) |
     ((b[o + 3] as number) << 24)
   );
+}
+
+function put(b: Uint8Array, o: number, w: number): void {
+  b[o] = w;
+  b[o + 1] = w >>> 8;
+  b[o + 2] = w >>> 16;
+  b[o + 3] = w >>> 24;
 }
 
 function words(b: Uint8Array): Int32Array {
@@ -50,48 +61,32 @@ function expanded(k: DirKeys): Expanded {
   return e;
 }
 
-function ctr(k: DirKeys, iv: Uint8Array, data: Uint8Array): Uint8Array {
+function ctr(k: DirKeys, iv: Uint8Array, buf: Uint8Array, from: number, to: number): void {
   const xk = expanded(k).enc;
-  const out = new Uint8Array(data.length);
   const c0 = rd(iv, 0);
   const c1 = rd(iv, 4);
   const c2 = rd(iv, 8);
   const base =
     ((iv[12] as number) << 24) | ((iv[13] as number) << 16) | ((iv[14] as number) << 8) | (iv[15] as number);
-  const ks = new Uint8Array(16);
-  for (let o = 0, j = 0; o < data.length; o += 16, j++) {
+  const ks = scratch;
+  for (let o = from, j = 0; o < to; o += 16, j++) {
     const n = (base + j) >>> 0; // record.ts IVs end in 0^4 and a record has < 2^32 blocks: no carry out
     const c3 = (n >>> 24) | (((n >>> 16) & 255) << 8) | (((n >>> 8) & 255) << 16) | ((n & 255) << 24);
     const r = unsafe.encrypt(xk, c0, c1, c2, c3);
-    ks[0] = r.s0;
-    ks[1] = r.s0 >>> 8;
-    ks[2] = r.s0 >>> 16;
-    ks[3] = r.s0 >>> 24;
-    ks[4] = r.s1;
-    ks[5] = r.s1 >>> 8;
-    ks[6] = r.s1 >>> 16;
-    ks[7] = r.s1 >>> 24;
-    ks[8] = r.s2;
-    ks[9] = r.s2 >>> 8;
-    ks[10] = r.s2 >>> 16;
-    ks[11] = r.s2 >>> 24;
-    ks[12] = r.s3;
-    ks[13] = r.s3 >>> 8;
-    ks[14] = r.s3 >>> 16;
-    ks[15] = r.s3 >>> 24;
-    const end = o + 16 < data.length ? o + 16 : data.length;
-    for (let i = o; i < end; i++) out[i] = (data[i] as number) ^ (ks[i - o] as number);
+    put(ks, 0, r.s0);
+    put(ks, 4, r.s1);
+    put(ks, 8, r.s2);
+    put(ks, 12, r.s3);
+    const end = o + 16 < to ? o + 16 : to;
+    for (let i = o; i < end; i++) buf[i] = (buf[i] as number) ^ (ks[i - o] as number);
   }
-  return out;
 }
 
-const last = new Uint8Array(16);
-
-function mac(k: DirKeys, msg: Uint8Array): Uint8Array {
+function mac(k: DirKeys, msg: Uint8Array, len: number): Uint8Array {
   const e = expanded(k);
   const xk = e.mac;
-  const n = msg.length === 0 ? 1 : Math.ceil(msg.length / 16);
-  const complete = msg.length > 0 && msg.length % 16 === 0;
+  const n = len === 0 ? 1 : Math.ceil(len / 16);
+  const complete = len > 0 && len % 16 === 0;
   let s0 = 0;
   let s1 = 0;
   let s2 = 0;
@@ -112,8 +107,8 @@ function mac(k: DirKeys, msg: Uint8Array): Uint8Array {
   }
   const off = (n - 1) * 16;
   last.fill(0);
-  last.set(msg.subarray(off, msg.length));
-  if (!complete) last[msg.length - off] = 0x80;
+  for (let i = off; i < len; i++) last[i - off] = msg[i] as number;
+  if (!complete) last[len - off] = 0x80;
   const sub = complete ? e.k1 : e.k2;
   const r = unsafe.encrypt(
     xk,
@@ -122,10 +117,11 @@ function mac(k: DirKeys, msg: Uint8Array): Uint8Array {
     s2 ^ rd(last, 8) ^ (sub[2] as number),
     s3 ^ rd(last, 12) ^ (sub[3] as number),
   );
-  const t = new Uint8Array(16);
-  const w = [r.s0, r.s1, r.s2, r.s3];
-  for (let i = 0; i < 16; i++) t[i] = ((w[i >> 2] as number) >>> ((i & 3) * 8)) & 255;
-  return t;
+  put(tag, 0, r.s0);
+  put(tag, 4, r.s1);
+  put(tag, 8, r.s2);
+  put(tag, 12, r.s3);
+  return tag;
 }
 
 /** Record primitives for the host role (`HostChannelConfig.records`). */

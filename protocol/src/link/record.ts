@@ -6,9 +6,10 @@
  *   tag = CMAC(K_mac_dir, hdr ‖ type ‖ ctr ‖ ct)[0:8] one CBC call
  *   record = hdr ‖ type ‖ ctr ‖ ct ‖ tag
  *
- * The receiver checks the counter first (cheap), then the tag, and decrypts only authenticated bytes.
+ * The receiver checks the counter first (cheap), then the tag (constant time), and decrypts only
+ * authenticated bytes.
  */
-import { equalCt, writeU32BE } from '../bytes';
+import { writeU32BE } from '../bytes';
 import { cmacWith } from '../crypto/cmac';
 import { ctr as aesCtr } from '../crypto/ctr';
 import {
@@ -36,16 +37,18 @@ export const RENEW_CTR = 0x80000000;
  * differential test holds to the same bytes.
  */
 export interface RecordCipher {
-  /** AES-CTR keystream XOR with K_enc. */
-  ctr(k: DirKeys, iv: Uint8Array, data: Uint8Array): Uint8Array;
-  /** CMAC with K_mac; at least the first 8 bytes are used. */
-  mac(k: DirKeys, msg: Uint8Array): Uint8Array;
+  /** XORs the AES-CTR keystream of K_enc into buf[from, to), in place. */
+  ctr(k: DirKeys, iv: Uint8Array, buf: Uint8Array, from: number, to: number): void;
+  /** CMAC of buf[0, len) with K_mac (16 bytes; the first 8 are the tag). Valid until the next call. */
+  mac(k: DirKeys, buf: Uint8Array, len: number): Uint8Array;
 }
 
 export function portCipher(aes: Aes128): RecordCipher {
   return {
-    ctr: (k, iv, data) => aesCtr(aes, k.enc, iv, data),
-    mac: (k, msg) => cmacWith(aes, k.mac, msg),
+    ctr: (k, iv, buf, from, to) => {
+      buf.set(aesCtr(aes, k.enc, iv, buf.subarray(from, to)), from);
+    },
+    mac: (k, buf, len) => cmacWith(aes, k.mac, buf.subarray(0, len)),
   };
 }
 
@@ -92,8 +95,10 @@ export function sealRecord(rc: RecordCipher, s: Session, body: Uint8Array): Resu
   const n = body.length;
   const out = new Uint8Array(HDR_LEN + n + TAG_LEN);
   writeHeader(out, s.ver, s.dir, P_RECORD, c);
-  out.set(rc.ctr(k, iv(s.dir, s.keys.sid, c), body), HDR_LEN);
-  out.set(rc.mac(k, out.subarray(0, HDR_LEN + n)).subarray(0, TAG_LEN), HDR_LEN + n);
+  out.set(body, HDR_LEN);
+  rc.ctr(k, iv(s.dir, s.keys.sid, c), out, HDR_LEN, HDR_LEN + n);
+  const t = rc.mac(k, out, HDR_LEN + n);
+  for (let i = 0; i < TAG_LEN; i++) out[HDR_LEN + n + i] = t[i] as number;
   s.tx = c;
   return ok(out);
 }
@@ -107,13 +112,17 @@ export function openRecord(rc: RecordCipher, s: Session, p: Packet, maxFails: nu
   const raw = p.raw;
   const end = raw.length - TAG_LEN;
   const k = rxKeys(s);
-  const want = rc.mac(k, raw.subarray(0, end));
-  if (!equalCt(want.subarray(0, TAG_LEN), raw.subarray(end, raw.length))) {
+  const want = rc.mac(k, raw, end);
+  let d = 0;
+  for (let i = 0; i < TAG_LEN; i++) d |= (want[i] as number) ^ (raw[end + i] as number);
+  if (d !== 0) {
     s.fails++;
     return fail(s.fails >= maxFails ? E_CH_TOO_MANY_FAILURES : E_CH_TAG, end);
   }
   s.rx = p.ctr;
-  return ok(rc.ctr(k, iv(1 - s.dir, s.keys.sid, p.ctr), raw.subarray(HDR_LEN, end)));
+  const body = new Uint8Array(raw.subarray(HDR_LEN, end));
+  rc.ctr(k, iv(1 - s.dir, s.keys.sid, p.ctr), body, 0, body.length);
+  return ok(body);
 }
 
 /** Whether the session should be renewed now (counter half-way or older than `maxAgeMs`). */
