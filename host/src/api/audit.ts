@@ -70,6 +70,8 @@ export function verifyAuditLines(lines: string[], anchor?: { seq: number; hash: 
     } catch {
       return { ok: false, index: i, reason: 'unparsable' };
     }
+    if (typeof e !== 'object' || e === null || Array.isArray(e))
+      return { ok: false, index: i, reason: 'unparsable' };
     if (e.seq !== seq + 1) return { ok: false, index: i, reason: 'seq_gap' };
     if (e.prev !== prev) return { ok: false, index: i, reason: 'chain_broken' };
     if (entryHash(prev, e) !== e.hash) return { ok: false, index: i, reason: 'hash_mismatch' };
