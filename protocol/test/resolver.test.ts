@@ -210,10 +210,15 @@ describe('Resolver: NFC taps', () => {
     const b = badges[0] as SimBadge;
     const t = T0 + 10;
     const head = tapS(b, t).subarray(0, 17);
+    // A real issuer with live challenges: a forged mode C block must hit one of them (64 bits) as well as
+    // the slot (24 bits). Against an accept-everything check only the slot would stand, 2^-24 per try.
+    const issuer = new ChallengeIssuer(secureRandom);
+    issuer.issue('door', 16, t);
+    const door = issuer.forReader('door');
     fc.assert(
       fc.property(fc.boolean(), fc.uint8Array({ minLength: 16, maxLength: 16 }), (c, block) => {
         const f = new Uint8Array([c ? 0x12 : 0x13, ...head.subarray(1), ...block]);
-        return !r.verifyTap(f, t, { consume: () => 0 }).ok;
+        return !r.verifyTap(f, t, door).ok;
       }),
       { numRuns: 20000 },
     );

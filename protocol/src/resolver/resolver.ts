@@ -8,17 +8,15 @@
  * - The slide is incremental by construction: badge clocks start at random values, so each badge's slot
  *   boundary falls at its own host second (phase = -off mod 256). `advance(now)` visits only the wheel
  *   buckets of the seconds that passed: about 1/256 of the badges per second, 1 AES each.
- * - Offsets re-centre on every match: BLE moves the offset by the least amount that makes the observed
- *   slot plausible; an NFC tap carries the authenticated badge time and sets it exactly (the resync path
- *   after a badge lost power, when its EphID is outside the window: then the host inverts the EphID with
- *   every K_id, rate-limited, because the EphID input has a 96-bit constant prefix).
- * - Replay: per-badge tap counter high-water mark (typed array, written through to a CounterStore) and,
- *   in mode C, a single-use challenge. No wall clock inside: time is always an argument.
+ * - Offsets re-centre on every match: BLE by the least change that makes the slot plausible; a tap sets
+ *   it from the authenticated badge time (after a power loss, when the EphID is outside the window, the
+ *   host inverts it with every K_id, rate-limited: the EphID input has a 96-bit constant prefix).
+ * - Replay: per-badge tap counter high-water mark (written through to a CounterStore) and, in mode C, a
+ *   single-use challenge. No wall clock inside: time is always an argument.
  */
 import { unsafe } from '@noble/ciphers/aes.js';
 import { SLOT_SECONDS } from '../badge/ephid';
 import { HDR_TAP_C, HDR_TAP_S, TAP_LENGTH } from '../badge/tap';
-import { expandDecrypt, expandEncrypt } from '../crypto/fast';
 import {
   E_BADGE_CHALLENGE,
   E_BADGE_CLOCK,
@@ -34,7 +32,9 @@ import {
 } from '../errors';
 import type { ChallengeCheck } from './challenges';
 import type { CounterStore } from './counters';
-import { EphTable } from './table';
+import { KeySchedules } from './schedules';
+import { EphTable, F_CENTER, F_REVOKED, F_SIGHTED } from './table';
+import { PhaseWheel } from './wheel';
 
 export interface ResolverOptions {
   /** Host time (seconds) the resolver starts at. */
@@ -65,8 +65,6 @@ export interface TapAccepted {
 const WIN_BEFORE = 2;
 /** Doubles of hot state per badge: off, hwm, state, lo, highest BLE slot seen, 3 spare (one 64-byte line). */
 const BF = 8;
-/** Words of key schedule per badge: three AES-128 schedules of 44 words. */
-const KS = 132;
 const WIN = 4;
 const FREE = 0;
 const ACTIVE = 1;
@@ -86,9 +84,6 @@ function le32(b: Uint8Array, o: number): number {
     0
   );
 }
-function phaseOf(off: number): number {
-  return (((-off % SLOT_SECONDS) + SLOT_SECONDS) % SLOT_SECONDS) | 0;
-}
 
 export class Resolver {
   private readonly table: EphTable;
@@ -103,14 +98,7 @@ export class Resolver {
   private cap: number;
   private refs: string[] = [];
   private readonly index = new Map<string, number>();
-  /**
-   * Key schedules of all badges in one contiguous array, 3 × 44 words per badge (K_id encryption, K_id
-   * decryption, K_tap decryption), with per-badge views for the @noble core: a slide walks them in order.
-   */
-  private ks: Uint32Array;
-  private xkId: Uint32Array[] = [];
-  private xkIdDec: Uint32Array[] = [];
-  private xkTapDec: Uint32Array[] = [];
+  private readonly keys: KeySchedules;
   /**
    * Per-badge hot state, BF doubles per badge so one cache line serves a lookup: [off, hwm, state, lo, seen].
    * off = badge_time - host_time; hwm = highest accepted tap counter (-1 none); lo = first slot in the table;
@@ -119,11 +107,7 @@ export class Resolver {
   private bf: Float64Array;
   /** EphID words 0-1 of each window slot, ring-indexed by slot & 3: needed to find entries to evict. */
   private ephW: Uint32Array;
-  private next: Int32Array;
-  private prev: Int32Array;
-  private readonly head = new Int32Array(SLOT_SECONDS).fill(-1);
-  /** AES blocks computed by the last `advance` (benchmarks and metrics). */
-  lastAdvanceAes = 0;
+  private readonly wheel: PhaseWheel;
 
   constructor(o: ResolverOptions) {
     this.store = o.store;
@@ -136,10 +120,9 @@ export class Resolver {
     this.tick = Math.floor(o.nowS);
     this.table = new EphTable(this.cap * WIN);
     this.bf = new Float64Array(this.cap * BF);
-    this.ks = new Uint32Array(this.cap * KS);
+    this.keys = new KeySchedules(this.cap);
     this.ephW = new Uint32Array(this.cap * WIN * 2);
-    this.next = new Int32Array(this.cap);
-    this.prev = new Int32Array(this.cap);
+    this.wheel = new PhaseWheel(this.cap);
   }
 
   get size(): number {
@@ -154,10 +137,7 @@ export class Resolver {
     const b = this.n++;
     this.refs[b] = ref;
     this.index.set(ref, b);
-    this.ks.set(expandEncrypt(kId), b * KS);
-    this.ks.set(expandDecrypt(kId), b * KS + 44);
-    this.ks.set(expandDecrypt(kTap), b * KS + 88);
-    this.views(b);
+    this.keys.set(b, kId, kTap);
     this.bf[b * BF + 2] = ACTIVE;
     this.bf[b * BF] = Math.round(offset);
     this.bf[b * BF + 3] = -1;
@@ -172,6 +152,8 @@ export class Resolver {
     const b = this.index.get(ref);
     if (b === undefined || this.bf[b * BF + 2] !== ACTIVE) return false;
     this.bf[b * BF + 2] = REVOKED;
+    const lo = this.bf[b * BF + 3] as number;
+    if (lo >= 0) for (let x = lo; x < lo + WIN; x++) this.mark(b, x, F_REVOKED, 0);
     return true;
   }
 
@@ -184,7 +166,7 @@ export class Resolver {
     this.bf[b * BF + 2] = FREE;
     this.index.delete(ref);
     this.refs[b] = '';
-    this.ks.fill(0, b * KS, b * KS + KS);
+    this.keys.clear(b);
     return true;
   }
 
@@ -207,16 +189,15 @@ export class Resolver {
         for (let b = 0; b < this.n; b++) if (this.bf[b * BF + 2] !== FREE) aes += this.sync(b, t);
       } else {
         for (let u = this.tick + 1; u <= t; u++) {
-          let b = this.head[u & (SLOT_SECONDS - 1)] as number;
+          let b = this.wheel.first(u);
           while (b >= 0) {
             aes += this.sync(b, t);
-            b = this.next[b] as number;
+            b = this.wheel.after(b);
           }
         }
       }
       this.tick = t;
     }
-    this.lastAdvanceAes = aes;
     return aes;
   }
 
@@ -228,7 +209,12 @@ export class Resolver {
     if (i < 0) return fail(E_BADGE_UNKNOWN, -1);
     const b = this.table.badgeAt(i);
     const s = this.table.slotAt(i);
-    if (this.bf[b * BF + 2] === REVOKED) return fail(E_BADGE_REVOKED, -1);
+    const f = this.table.flagsAt(i);
+    // Fast path, most sightings: the badge's predicted slot, already seen once. Nothing to re-centre (its
+    // badge time lies inside that slot) and nothing to record, so the per-badge state is not even read.
+    if (f === (F_CENTER | F_SIGHTED) && nowS >= this.tick)
+      return ok({ badge: this.refs[b] as string, slot: s });
+    if ((f & F_REVOKED) !== 0) return fail(E_BADGE_REVOKED, -1);
     const off = this.bf[b * BF] as number;
     const p = Math.floor((nowS + off) / SLOT_SECONDS);
     if (s < p - WIN_BEFORE || s > p - WIN_BEFORE + WIN - 1) return fail(E_BADGE_CLOCK, -1);
@@ -240,6 +226,7 @@ export class Resolver {
     // window away from the genuine badge (that is the tap resync's job, which is authenticated).
     const seen = this.bf[b * BF + 4] as number;
     if (s > seen) this.bf[b * BF + 4] = s;
+    this.table.setFlags(i, f | F_SIGHTED);
     if (bt < from) this.setOffset(b, Math.ceil(from - nowS), nowS);
     else if (bt >= until && s >= seen) this.setOffset(b, Math.floor(until - 1 - nowS), nowS);
     return ok({ badge: this.refs[b] as string, slot: s });
@@ -268,7 +255,7 @@ export class Resolver {
       // Only a challenged tap may resync: its freshness does not depend on the badge clock.
       for (let c = 0; c < this.n; c++) {
         if (this.bf[c * BF + 2] === FREE) continue;
-        const r = unsafe.decrypt(this.xkIdDec[c] as Uint32Array, w0, w1, w2, w3);
+        const r = unsafe.decrypt(this.keys.idDec[c] as Uint32Array, w0, w1, w2, w3);
         if (r.s0 === PREFIX_W0 && r.s1 === 0 && r.s2 === 0) {
           b = c;
           s = bswap(r.s3);
@@ -279,7 +266,7 @@ export class Resolver {
     if (b < 0) return fail(E_BADGE_UNKNOWN, 1);
     if (this.bf[b * BF + 2] === REVOKED) return fail(E_BADGE_REVOKED, 1);
     const r = unsafe.decrypt(
-      this.xkTapDec[b] as Uint32Array,
+      this.keys.tapDec[b] as Uint32Array,
       le32(frame, 17),
       le32(frame, 21),
       le32(frame, 25),
@@ -304,8 +291,14 @@ export class Resolver {
     this.bf[b * BF + 1] = ctr;
     const ref = this.refs[b] as string;
     this.store.save(ref, ctr);
-    this.bf[b * BF + 4] = s;
+    const lo = this.bf[b * BF + 3] as number;
     this.setOffset(b, Math.round(badgeTime - nowS), nowS);
+    const nlo = this.bf[b * BF + 3] as number;
+    if (nlo !== lo) {
+      // The window moved (resync): the authenticated tap resets what BLE has seen.
+      this.bf[b * BF + 4] = s;
+      for (let x = nlo; x < nlo + WIN; x++) this.mark(b, x, 0, F_SIGHTED);
+    } else if (s > (this.bf[b * BF + 4] as number)) this.bf[b * BF + 4] = s;
     return ok({ badge: ref, ctr: ctr, badgeTime: badgeTime, mode: hdr === HDR_TAP_C ? 'C' : 'S' });
   }
 
@@ -334,7 +327,7 @@ export class Resolver {
     const want = Math.max(0, p - WIN_BEFORE);
     const have = this.bf[b * BF + 3] as number;
     if (have === want) return 0;
-    const xk = this.xkId[b] as Uint32Array;
+    const xk = this.keys.id[b] as Uint32Array;
     if (have >= 0) {
       for (let s = have; s < have + WIN; s++) {
         if (s >= want && s < want + WIN) continue;
@@ -342,6 +335,8 @@ export class Resolver {
         this.table.remove(this.ephW[k] as number, this.ephW[k + 1] as number, b, s);
       }
     }
+    const center = want + WIN_BEFORE;
+    const revoked = this.bf[b * BF + 2] === REVOKED ? F_REVOKED : 0;
     let aes = 0;
     for (let s = want; s < want + WIN; s++) {
       if (have >= 0 && s >= have && s < have + WIN) continue;
@@ -349,11 +344,24 @@ export class Resolver {
       const k = (b * WIN + (s & 3)) * 2;
       this.ephW[k] = e.s0;
       this.ephW[k + 1] = e.s1;
-      this.table.insert(e.s0, e.s1, e.s2, e.s3, b, s);
+      this.table.insert(e.s0, e.s1, e.s2, e.s3, b, s, revoked | (s === center ? F_CENTER : 0));
       aes++;
+    }
+    // Move the centre mark between entries that stayed in the window.
+    if (have >= 0) {
+      const old = have + WIN_BEFORE;
+      if (old >= want && old < want + WIN && old !== center) this.mark(b, old, 0, F_CENTER);
+      if (center >= have && center < have + WIN) this.mark(b, center, F_CENTER, 0);
     }
     this.bf[b * BF + 3] = want;
     return aes;
+  }
+
+  /** Sets and clears flags on the table entry of badge b's window slot s. */
+  private mark(b: number, s: number, set: number, clear: number): void {
+    const k = (b * WIN + (s & 3)) * 2;
+    const i = this.table.locate(this.ephW[k] as number, this.ephW[k + 1] as number, b, s);
+    if (i >= 0) this.table.setFlags(i, (this.table.flagsAt(i) & ~clear) | set);
   }
 
   private dropWindow(b: number): void {
@@ -367,42 +375,24 @@ export class Resolver {
   }
 
   private link(b: number): void {
-    const ph = phaseOf(this.bf[b * BF] as number);
-    const h = this.head[ph] as number;
-    this.prev[b] = -1;
-    this.next[b] = h;
-    if (h >= 0) this.prev[h] = b;
-    this.head[ph] = b;
+    this.wheel.add(b, this.bf[b * BF] as number);
   }
 
   private unlink(b: number): void {
-    const p = this.prev[b] as number;
-    const nx = this.next[b] as number;
-    if (p >= 0) this.next[p] = nx;
-    else this.head[phaseOf(this.bf[b * BF] as number)] = nx;
-    if (nx >= 0) this.prev[nx] = p;
+    this.wheel.remove(b, this.bf[b * BF] as number);
   }
 
   private growBadges(): void {
     const cap = this.cap * 2;
-    const grow = <T extends Int32Array | Float64Array | Uint32Array>(a: T, n: number): T => {
+    const grow = <T extends Float64Array | Uint32Array>(a: T, n: number): T => {
       const c = new (a.constructor as new (n: number) => T)(n);
       c.set(a as never);
       return c;
     };
     this.bf = grow(this.bf, cap * BF);
     this.ephW = grow(this.ephW, cap * WIN * 2);
-    this.next = grow(this.next, cap);
-    this.prev = grow(this.prev, cap);
-    this.ks = grow(this.ks, cap * KS);
+    this.wheel.grow(cap);
+    this.keys.grow(cap, this.n);
     this.cap = cap;
-    for (let b = 0; b < this.n; b++) this.views(b);
-  }
-
-  private views(b: number): void {
-    const o = b * KS;
-    this.xkId[b] = this.ks.subarray(o, o + 44);
-    this.xkIdDec[b] = this.ks.subarray(o + 44, o + 88);
-    this.xkTapDec[b] = this.ks.subarray(o + 88, o + 132);
   }
 }

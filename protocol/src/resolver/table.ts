@@ -1,7 +1,7 @@
 /**
  * The resolver's index: an open-addressing hash table (linear probing, backward-shift deletion, so no
  * tombstones) from an EphID to (badge index, slot), in ONE interleaved Uint32Array of 8 words per bucket
- * (EphID words 0-3, badge + 1 with 0 = empty, slot, 2 spare): a lookup touches one 32-byte line instead of
+ * (EphID words 0-3, badge + 1 with 0 = empty, slot, flags, 1 spare): a lookup touches one 32-byte line instead of
  * six arrays, which is what the lookup rate is bound by at 100 000 badges (the table is 32 MiB, far larger
  * than the caches). No per-entry objects, so the garbage collector never walks it.
  *
@@ -10,6 +10,13 @@
  * entries sharing an 8-byte prefix are simply two probes apart.
  */
 const W = 8;
+
+/** Entry flags (word 6), owned by the resolver; they move with the entry. */
+export const F_REVOKED = 1;
+/** The entry is its badge's predicted slot p as of the last window sync. */
+export const F_CENTER = 2;
+/** A sighting of this entry was processed, so the badge's highest seen slot is at least this slot. */
+export const F_SIGHTED = 4;
 
 export class EphTable {
   private mask: number;
@@ -46,8 +53,29 @@ export class EphTable {
   slotAt(i: number): number {
     return this.d[i * W + 5] as number;
   }
+  flagsAt(i: number): number {
+    return this.d[i * W + 6] as number;
+  }
+  setFlags(i: number, f: number): void {
+    this.d[i * W + 6] = f;
+  }
 
-  insert(w0: number, w1: number, w2: number, w3: number, badge: number, slot: number): void {
+  /** The bucket of (badge, slot) whose EphID starts with w0, w1, or -1. */
+  locate(w0: number, w1: number, badge: number, slot: number): number {
+    const d = this.d;
+    const mask = this.mask;
+    const tag = badge + 1;
+    let i = w0 & mask;
+    for (;;) {
+      const o = i * W;
+      const b = d[o + 4] as number;
+      if (b === 0) return -1;
+      if (b === tag && d[o + 5] === slot && d[o] === w0 && d[o + 1] === w1) return i;
+      i = (i + 1) & mask;
+    }
+  }
+
+  insert(w0: number, w1: number, w2: number, w3: number, badge: number, slot: number, flags: number): void {
     if ((this.size + 1) * 2 > this.mask + 1) this.grow();
     const d = this.d;
     const mask = this.mask;
@@ -60,6 +88,7 @@ export class EphTable {
     d[o + 3] = w3;
     d[o + 4] = badge + 1;
     d[o + 5] = slot;
+    d[o + 6] = flags;
     this.size++;
   }
 
@@ -67,15 +96,8 @@ export class EphTable {
   remove(w0: number, w1: number, badge: number, slot: number): boolean {
     const d = this.d;
     const mask = this.mask;
-    const tag = badge + 1;
-    let i = w0 & mask;
-    for (;;) {
-      const o = i * W;
-      const b = d[o + 4] as number;
-      if (b === 0) return false;
-      if (b === tag && d[o + 5] === slot && d[o] === w0 && d[o + 1] === w1) break;
-      i = (i + 1) & mask;
-    }
+    let i = this.locate(w0, w1, badge, slot);
+    if (i < 0) return false;
     // Backward-shift: pull later entries of the cluster into the hole unless their home lies after it.
     let j = i;
     for (;;) {
@@ -109,6 +131,7 @@ export class EphTable {
           old[o + 3] as number,
           b - 1,
           old[o + 5] as number,
+          old[o + 6] as number,
         );
     }
   }
