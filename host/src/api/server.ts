@@ -174,8 +174,10 @@ export function createApiServer(o: ApiServerOptions): ApiServer {
     o.log.warn({ reason: (err as NodeJS.ErrnoException).code ?? 'tls_error' }, 'tls handshake refused');
     socket.destroy();
   });
+  // Both bound only the *receipt* of a request (slow-loris defence); a long event-stream response is not
+  // affected, and idle streams are closed by the stream itself.
   server.headersTimeout = 10_000;
-  server.requestTimeout = 0; // event streams are long-lived; idle streams are closed by the stream itself
+  server.requestTimeout = 30_000;
 
   return {
     server,

@@ -1,6 +1,8 @@
 /**
  * The bridge's certificate: loaded from disk when given, otherwise generated once (ECDSA P-256,
  * self-signed) and kept beside the data so clients can pin its SHA-256 fingerprint across restarts.
+ * P-256 rather than Ed25519 because browsers and many TLS stacks (and Mosquitto builds) still refuse
+ * Ed25519 server certificates; the TLS 1.2 suite list is ECDSA-first for the same reason.
  */
 import 'reflect-metadata';
 import { createPrivateKey, webcrypto, X509Certificate } from 'node:crypto';
