@@ -9,6 +9,7 @@ import type { VirtualFlash } from './flash';
 import type { GlobalsResult } from './globals';
 import type { I2cDevice } from './hardware';
 import { MemoryWalker } from './memory';
+import type { BootCode } from './memory-code';
 import { type Realm, TRAMPOLINE_GLOBAL } from './realm';
 
 export type SerialName = 'Serial1' | 'Serial2' | 'Bluetooth' | 'USB';
@@ -68,6 +69,7 @@ export class BootState {
   echo = true;
   /** JsVars held by the code of the boot files run so far (memory-code.ts). */
   codeVars = 0;
+  readonly bootCode: BootCode[] = [];
 }
 
 /** Espruino's wording for an uncaught error; a missing global is named like `ReferenceError: "Map" is not defined`. */
@@ -95,7 +97,7 @@ export function estimateRealm(realm: Realm, b: BootState): number {
     else w.slot(k, v);
   }
   for (const r of b.roots) for (const v of r()) w.add(v);
-  return w.total + b.codeVars;
+  return w.done() + b.codeVars;
 }
 
 function walker(realm: Realm, b: BootState, staticCode: boolean): MemoryWalker {
@@ -103,6 +105,7 @@ function walker(realm: Realm, b: BootState, staticCode: boolean): MemoryWalker {
   return new MemoryWalker({
     codeInFlash: true,
     staticCode,
+    bootCode: b.bootCode,
     builtinKeys: b.builtinKeys,
     isRealmFunction: (f) => f instanceof fnClass,
   });
@@ -110,7 +113,12 @@ function walker(realm: Realm, b: BootState, staticCode: boolean): MemoryWalker {
 
 /** E.getSizeOf(v). */
 export function sizeOfValue(realm: Realm, b: BootState, v: unknown): number {
-  return walker(realm, b, false).add(v);
+  const w = walker(realm, b, false);
+  try {
+    return w.add(v);
+  } finally {
+    w.done();
+  }
 }
 
 /** Remembers which globals (and which of their keys) the runtime installed, so only firmware state counts. */

@@ -51,15 +51,29 @@ function declaredNames(body: AnyNode[]): string[] {
   return names;
 }
 
-/** JsVars the code of `source` holds after it has run at load time; 0 for unparseable source. */
-export function staticCodeVars(source: string): number {
+export interface BootCode {
+  /** JsVars the code holds after it has run at load time. */
+  vars: number;
+  /**
+   * Source text of every function created at load time. They all close over the same module scope, so the
+   * runtime walk reads that scope once per boot file instead of once per function.
+   */
+  loadTimeFunctions: Set<string>;
+  /** The code runs inside an IIFE (an esbuild bundle): every closure's outermost scope is that one scope. */
+  iife: boolean;
+}
+
+/** Static JsVar cost and load-time functions of a boot file; zero/empty for unparseable source. */
+export function analyseBootCode(source: string): BootCode {
+  const loadTimeFunctions = new Set<string>();
   let program: AnyNode;
   try {
     program = parse(source, { ecmaVersion: 2022, sourceType: 'script', allowHashBang: true }) as AnyNode;
   } catch {
-    return 0;
+    return { vars: 0, loadTimeFunctions, iife: false };
   }
-  const scopes = new Set<AnyNode>([program, ...iifeBodies(program)]);
+  const iifes = iifeBodies(program);
+  const scopes = new Set<AnyNode>([program, ...iifes]);
   let total = 0;
   for (const s of scopes) {
     if (s === program) continue;
@@ -69,15 +83,25 @@ export function staticCodeVars(source: string): number {
   // Functions whose nearest enclosing function is a load-time scope are created once, at load.
   const visit = (n: AnyNode, owner: AnyNode): void => {
     if (isFunction(n)) {
-      if (scopes.has(owner) && !scopes.has(n)) total += FUNCTION_VARS + n.params.length;
+      if (scopes.has(owner) && !scopes.has(n)) {
+        total += FUNCTION_VARS + n.params.length;
+        loadTimeFunctions.add(source.slice(n.start, n.end));
+      }
       children(n, (c) => visit(c, n));
       return;
     }
     if (n.type === 'ClassDeclaration' || n.type === 'ClassExpression') {
-      if (scopes.has(owner)) total += 2;
+      if (scopes.has(owner)) {
+        total += 2;
+        loadTimeFunctions.add(source.slice(n.start, n.end));
+      }
       for (const m of n.body.body) {
-        if (m.type === 'MethodDefinition' && scopes.has(owner))
+        if (m.type === 'MethodDefinition' && scopes.has(owner)) {
           total += nameVars(m.key.name ?? String(m.key.value)) + FUNCTION_VARS + m.value.params.length;
+          // V8 prints a method from its name (a static one from `static`); record both forms.
+          loadTimeFunctions.add(source.slice(m.start, m.end));
+          loadTimeFunctions.add(source.slice(m.key.start, m.end));
+        }
         children(m, (c) => visit(c, m.value ?? m));
       }
       if (n.superClass) visit(n.superClass, owner);
@@ -86,5 +110,5 @@ export function staticCodeVars(source: string): number {
     children(n, (c) => visit(c, owner));
   };
   visit(program, program);
-  return total;
+  return { vars: total, loadTimeFunctions, iife: iifes.length > 0 };
 }

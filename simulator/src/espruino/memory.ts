@@ -16,6 +16,7 @@
  * is the firmware's share, like the `usage` delta measured in the notes.
  */
 import inspector from 'node:inspector';
+import type { BootCode } from './memory-code';
 
 export interface MemoryWalkOptions {
   /** Function text stays in flash (boot from Storage) instead of RAM (REPL upload). */
@@ -25,6 +26,8 @@ export interface MemoryWalkOptions {
    * (memory-code.ts): count only the data closures hold.
    */
   staticCode: boolean;
+  /** Per boot file: its load-time functions and whether it is an IIFE bundle (see memory-code.ts). */
+  bootCode?: BootCode[];
   /** Own keys of built-in objects that are not firmware state (skipped). */
   builtinKeys: Map<object, Set<string>>;
   /** Objects owned by the runtime: never counted (their added keys are, via builtinKeys). */
@@ -44,7 +47,6 @@ function inlineValue(v: unknown): boolean {
 }
 
 let session: inspector.Session | undefined;
-const sinkHolder: { value: unknown } = { value: undefined };
 
 function post<T>(method: string, params?: object): T {
   if (!session) {
@@ -53,6 +55,7 @@ function post<T>(method: string, params?: object): T {
   }
   let result: T | undefined;
   let error: unknown;
+  // An in-process session answers synchronously: the callback has run when post() returns.
   session.post(method, params ?? {}, (err, res) => {
     error = err;
     result = res as T;
@@ -68,66 +71,105 @@ interface RemoteObject {
   description?: string;
   unserializableValue?: string;
 }
+type Props = {
+  result: { name: string; value: RemoteObject }[];
+  internalProperties?: { name: string; value: RemoteObject }[];
+};
 
 const HOLDER = '__bwMemoryProbe';
+const GROUP = 'bw-memory-walk';
 
-/** Variables captured by `fn`'s closure scopes (not the global scope), as [signature, values]. */
-function closureScopes(fn: unknown): { key: string; vars: [string, unknown][] }[] {
-  const g = globalThis as unknown as Record<string, unknown>;
-  g[HOLDER] = { fn, sink: (v: unknown) => (sinkHolder.value = v) };
-  try {
-    const probe = post<{ result: RemoteObject }>('Runtime.evaluate', { expression: `globalThis.${HOLDER}` });
-    const holderId = probe.result.objectId as string;
-    const fnObj = post<{ result: { name: string; value: RemoteObject }[] }>('Runtime.getProperties', {
-      objectId: holderId,
+/**
+ * Reads closure variables through the V8 inspector, a handful of protocol calls per function: the function
+ * and its scope list, then per scope its variables and ONE call that hands every object value back at once.
+ * Remote handles live in one object group, released after the walk.
+ */
+class ScopeReader {
+  private readonly holder: { fn: unknown; sink: (vals: unknown[]) => void; out: unknown[] };
+  private holderId: string | undefined;
+  private sinkId: string | undefined;
+
+  constructor() {
+    this.holder = { fn: null, out: [], sink: (vals) => (this.holder.out = vals) };
+    (globalThis as unknown as Record<string, unknown>)[HOLDER] = this.holder;
+  }
+
+  private props(objectId: string): Props {
+    return post<Props>('Runtime.getProperties', {
+      objectId,
       ownProperties: true,
-    }).result;
-    const fnId = fnObj.find((p) => p.name === 'fn')?.value.objectId;
-    const sinkId = fnObj.find((p) => p.name === 'sink')?.value.objectId;
-    if (!fnId || !sinkId) return [];
-    const props = post<{ internalProperties?: { name: string; value: RemoteObject }[] }>(
-      'Runtime.getProperties',
-      {
-        objectId: fnId,
-        ownProperties: true,
-      },
-    );
-    const scopes = props.internalProperties?.find((p) => p.name === '[[Scopes]]')?.value.objectId;
-    if (!scopes) return [];
-    const list = post<{ result: { name: string; value: RemoteObject }[] }>('Runtime.getProperties', {
-      objectId: scopes,
-      ownProperties: true,
-    }).result;
-    const out: { key: string; vars: [string, unknown][] }[] = [];
-    for (const s of list) {
-      if (!s.value.objectId || /^(Global|Script)/.test(s.value.description ?? '')) continue;
-      const vars = post<{ result: { name: string; value: RemoteObject }[] }>('Runtime.getProperties', {
-        objectId: s.value.objectId,
-        ownProperties: true,
-      }).result;
-      const pairs: [string, unknown][] = [];
-      for (const v of vars) {
-        if (v.value.objectId) {
-          post('Runtime.callFunctionOn', {
-            objectId: v.value.objectId,
-            functionDeclaration: 'function (sink) { sink(this); }',
-            arguments: [{ objectId: sinkId }],
-          });
-          pairs.push([v.name, sinkHolder.value]);
-          sinkHolder.value = undefined;
-        } else pairs.push([v.name, v.value.unserializableValue ?? v.value.value]);
-      }
-      out.push({ key: `${s.value.description}|${pairs.map((p) => p[0]).join(',')}`, vars: pairs });
+      objectGroup: GROUP,
+    } as object);
+  }
+
+  /**
+   * The closure scopes of `fn` (not global/script), each as [name, value] pairs, and its script id. The
+   * outermost closure scope is skipped when `skipOuter(scriptId)` says it was read already.
+   */
+  read(
+    fn: unknown,
+    skipOuter: (scriptId: string) => boolean,
+  ): { scriptId: string; scopes: [string, unknown][][] } {
+    if (!this.holderId) {
+      const r = post<{ result: RemoteObject }>('Runtime.evaluate', {
+        expression: `globalThis.${HOLDER}`,
+        objectGroup: GROUP,
+      });
+      this.holderId = r.result.objectId;
+      this.sinkId = this.props(this.holderId as string).result.find((p) => p.name === 'sink')?.value.objectId;
     }
-    return out;
-  } finally {
-    delete g[HOLDER];
+    this.holder.fn = fn;
+    const fnId = this.props(this.holderId as string).result.find((p) => p.name === 'fn')?.value.objectId;
+    if (!fnId || !this.sinkId) return { scriptId: '', scopes: [] };
+    const internal = this.props(fnId).internalProperties ?? [];
+    const loc = internal.find((p) => p.name === '[[FunctionLocation]]')?.value.value as
+      | { scriptId?: string }
+      | undefined;
+    const scriptId = loc?.scriptId ?? '';
+    const scopes = internal.find((p) => p.name === '[[Scopes]]')?.value.objectId;
+    if (!scopes) return { scriptId, scopes: [] };
+    const out: [string, unknown][][] = [];
+    const closures = this.props(scopes).result.filter(
+      (s) => s.value.objectId && !/^(Global|Script)/.test(s.value.description ?? ''),
+    );
+    if (closures.length > 0 && skipOuter(scriptId)) closures.pop();
+    for (const s of closures) {
+      const vars = this.props(s.value.objectId as string).result;
+      const objects = vars.filter((v) => v.value.objectId);
+      this.holder.out = [];
+      if (objects.length > 0)
+        post('Runtime.callFunctionOn', {
+          objectId: this.sinkId,
+          functionDeclaration: 'function () { this(Array.prototype.slice.call(arguments)); }',
+          arguments: objects.map((v) => ({ objectId: v.value.objectId })),
+          objectGroup: GROUP,
+        });
+      let k = 0;
+      out.push(
+        vars.map((v): [string, unknown] => [
+          v.name,
+          v.value.objectId ? this.holder.out[k++] : (v.value.unserializableValue ?? v.value.value),
+        ]),
+      );
+    }
+    this.holder.fn = null;
+    this.holder.out = [];
+    return { scriptId, scopes: out };
+  }
+
+  release(): void {
+    post('Runtime.releaseObjectGroup', { objectGroup: GROUP });
+    delete (globalThis as unknown as Record<string, unknown>)[HOLDER];
   }
 }
 
 export class MemoryWalker {
   private seen = new Set<unknown>();
-  private scopeSeen = new Map<string, unknown[][]>();
+  private scopeSeen: unknown[][] = [];
+  private moduleScopesRead = new Set<number>();
+  /** Scripts (IIFE bundles) whose module scope has been counted in this walk. */
+  private outerRead = new Set<string>();
+  private reader: ScopeReader | undefined;
   total = 0;
 
   constructor(private readonly opts: MemoryWalkOptions) {}
@@ -137,6 +179,13 @@ export class MemoryWalker {
     const before = this.total;
     this.value(v);
     return this.total - before;
+  }
+
+  /** Releases the inspector handles of this walk; returns the total. Call once, after the last add/slot. */
+  done(): number {
+    this.reader?.release();
+    this.reader = undefined;
+    return this.total;
   }
 
   /** A property/element slot: its name var plus a value that is not stored inline. */
@@ -193,6 +242,22 @@ export class MemoryWalker {
     }
   }
 
+  private closures(scopes: [string, unknown][][]): void {
+    for (const vars of scopes) {
+      // Closures of one call share a scope: count it once (same variables holding the same values).
+      const values = vars.map((p) => p[1]);
+      if (this.scopeSeen.some((p) => p.length === values.length && p.every((x, i) => x === values[i])))
+        continue;
+      this.scopeSeen.push(values);
+      if (this.opts.staticCode) {
+        for (const val of values) if (!inlineValue(val)) this.value(val);
+        continue;
+      }
+      this.total += 1;
+      for (const [name, val] of vars) this.slot(name, val);
+    }
+  }
+
   private fn(f: unknown, builtin: Set<string> | undefined): void {
     if (!this.opts.isRealmFunction(f)) {
       // A runtime-provided (native) function: only what firmware hung on it counts.
@@ -203,18 +268,14 @@ export class MemoryWalker {
       const src = Function.prototype.toString.call(fn);
       if (!this.opts.staticCode)
         this.total += 1 + fn.length + (this.opts.codeInFlash ? 1 : strVars(src.length));
-      for (const s of closureScopes(fn)) {
-        const values = s.vars.map((p) => p[1]);
-        const prior = this.scopeSeen.get(s.key) ?? [];
-        if (prior.some((p) => p.length === values.length && p.every((x, i) => x === values[i]))) continue;
-        prior.push(values);
-        this.scopeSeen.set(s.key, prior);
-        if (this.opts.staticCode) {
-          for (const [, val] of s.vars) if (!inlineValue(val)) this.value(val);
-          continue;
-        }
-        this.total += 1;
-        for (const [name, val] of s.vars) this.slot(name, val);
+      const files = this.opts.bootCode ?? [];
+      const file = files.findIndex((c) => c.loadTimeFunctions.has(src));
+      if (!(file >= 0 && this.moduleScopesRead.has(file))) {
+        if (file >= 0) this.moduleScopesRead.add(file);
+        this.reader ??= new ScopeReader();
+        const r = this.reader.read(fn, (id) => this.outerRead.has(id));
+        if (file >= 0 && files[file]?.iife) this.outerRead.add(r.scriptId);
+        this.closures(r.scopes);
       }
     }
     for (const k of Object.getOwnPropertyNames(fn)) {

@@ -29,7 +29,7 @@ import { VirtualFlash } from './flash';
 import { installGlobals } from './globals';
 import { type I2cDevice, installHardware, PinBank } from './hardware';
 import type { DeviceHost } from './host';
-import { staticCodeVars } from './memory-code';
+import { analyseBootCode } from './memory-code';
 import { createNrf, RadioState } from './nrf';
 import { createRealm, type Realm } from './realm';
 import { createSerial, type SerialEndpoint, SerialPortState } from './serial';
@@ -272,10 +272,12 @@ export class EspruinoDevice {
     if (file) names.push(file);
     if (!file && this.storage.find('.bootcde')) names.push('.bootcde');
     for (const name of names) {
-      const code = this.storage.read(name);
-      if (!code) continue;
-      const src = bytesToString(code);
-      b.codeVars += staticCodeVars(src);
+      const bytes = this.storage.read(name);
+      if (!bytes) continue;
+      const src = bytesToString(bytes);
+      const code = analyseBootCode(src);
+      b.codeVars += code.vars;
+      b.bootCode.push(code);
       try {
         realm.run(src, `${this.board.name}/${name}`, this.guardMs);
       } catch (e) {
