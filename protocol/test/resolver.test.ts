@@ -113,6 +113,62 @@ describe('Resolver: BLE sightings', () => {
     expect(Math.abs(r.offsetOf(b.ref) - b.off)).toBeLessThan(256 + 60);
   });
 
+  it('keeps its table invariants: 4 entries per badge, one centre mark on slot p, flags consistent', () => {
+    const { r, badges } = setup(60, 13);
+    const rnd = prng(4);
+    const issuer = new ChallengeIssuer(secureRandom);
+    let t = T0;
+    const check = () => {
+      // biome-ignore lint/suspicious/noExplicitAny: white-box check of the resolver's typed arrays
+      const x = r as any;
+      const d: Uint32Array = x.table.d;
+      const per = new Map<number, number[]>();
+      for (let o = 0; o < d.length; o += 8) {
+        if (d[o + 4] === 0) continue;
+        const b = (d[o + 4] as number) - 1;
+        const list = per.get(b) ?? [];
+        list.push(d[o + 5] as number, d[o + 6] as number);
+        per.set(b, list);
+      }
+      for (const [b, list] of per) {
+        const lo = x.bf[b * 8 + 3];
+        expect(list.length).toBe(8);
+        for (let k = 0; k < 8; k += 2) {
+          const slot = list[k] as number;
+          const flags = list[k + 1] as number;
+          expect(slot >= lo && slot < lo + 4).toBe(true);
+          expect((flags & 2) !== 0, `centre flag of slot ${slot}, lo ${lo}`).toBe(slot === lo + 2);
+          expect((flags & 1) !== 0).toBe(x.bf[b * 8 + 2] === 2);
+        }
+      }
+    };
+    for (let step = 0; step < 150; step++) {
+      t += Math.floor(rnd() * 120);
+      const b = badges[Math.floor(rnd() * badges.length)] as SimBadge;
+      const op = rnd();
+      if (op < 0.6) r.resolveSighting(advert(b, t, Math.floor(rnd() * 61)), t);
+      else if (op < 0.75) r.verifyTap(tapS(b, t, Math.floor(rnd() * 200) - 100), t, null);
+      else if (op < 0.85) {
+        b.off += Math.floor(rnd() * 4000) - 2000; // clock jump; a challenged tap resyncs it
+        const [c] = issuer.issue('d', 1, t) as [Uint8Array];
+        r.verifyTap(tapC(b, t, c), t + 0.5, issuer.forReader('d'));
+      } else if (op < 0.9) r.revoke(b.ref);
+      else r.advance(t);
+      check();
+    }
+  });
+
+  it('a badge revoked after it was sighted is refused on the fast path too', () => {
+    const { r, badges } = setup(3, 17);
+    const b = badges[1] as SimBadge;
+    const t = T0 + 40;
+    expect(r.resolveSighting(advert(b, t), t).ok).toBe(true);
+    expect(r.resolveSighting(advert(b, t), t).ok).toBe(true);
+    r.revoke(b.ref);
+    expect(code(r.resolveSighting(advert(b, t), t))).toBe(E_BADGE_REVOKED);
+    expect(code(r.resolveSighting(advert(b, t + 300), t + 300))).toBe(E_BADGE_REVOKED);
+  });
+
   it('slides incrementally: each badge costs one AES per slot, spread over the 256 one-second ticks', () => {
     const n = 4000;
     const { r } = setup(n, 11);
