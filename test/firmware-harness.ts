@@ -29,7 +29,7 @@ export const K_TAP = 'f0e0d0c0b0a090807060504030201000';
 export const T_SIGHTING = 16;
 export const T_TAP = 17;
 export const T_HEALTH = 19;
-export const T_DECISION = 20;
+export const T_DECISION = 18;
 export const T_CHALLENGES = 21;
 export const T_ACK = 23;
 
@@ -125,6 +125,7 @@ export class Host {
     this.tx(this.ch.start());
   }
   send(m: CborMap): void {
+    if (m[1] === undefined) m[1] = 0;
     const r = this.ch.seal(encodeCbor(m), this.clock.now());
     if (!r.ok) throw new Error('host: no session');
     this.tx(r.value);

@@ -64,8 +64,8 @@ describe('reader bundle in the Espruino runtime', () => {
     x.clock.advance(100);
     const s = x.host.of(T_SIGHTING);
     expect(s).toHaveLength(1);
-    expect(toHex(s[0]![3] as Uint8Array)).toBe(toHex(eph));
-    expect(s[0]![4]).toBe(-58);
+    expect(toHex(s[0]![2] as Uint8Array)).toBe(toHex(encodeAdvertisement(0xffff, eph)));
+    expect(s[0]![3]).toBe(-58);
     expect(x.dev.errors).toEqual([]);
   });
 
@@ -75,17 +75,17 @@ describe('reader bundle in the Espruino runtime', () => {
     const badge = badgeDevice((await bundle('puckjs', 'badge')).code, x.clock);
     badge.boot();
     const chal = fromHex('c0c1c2c3c4c5c6c7');
-    x.host.send({ 0: T_CHALLENGES, 11: chal });
+    x.host.send({ 0: T_CHALLENGES, 1: 1, 2: [chal], 3: 30, 4: 77 });
     x.clock.advance(20);
     x.chip.place(badgeAsTag(badge));
     x.clock.advance(1000);
     const taps = x.host.of(T_TAP);
     expect(taps).toHaveLength(1);
     const tap = taps[0] as CborMap;
-    expect(tap[5]).toBe(1);
-    expect(toHex(tap[7] as Uint8Array)).toBe(toHex(chal));
-    // The host verifies: decrypt the tap block with K_tap, the challenge must be the one issued.
-    const frame = tap[6] as Uint8Array;
+    expect(tap[3]).toBe(0);
+    expect(tap[4]).toBe(77);
+    // The host verifies: decrypt the tap block with K_tap, the challenge must be the one issued (id 77).
+    const frame = tap[2] as Uint8Array;
     expect(frame[0]).toBe(0x12);
     const plain = nobleAes.ecbDecrypt(fromHex(K_TAP), frame.subarray(17, 33));
     expect(toHex(plain.subarray(8))).toBe(toHex(chal));
@@ -98,7 +98,7 @@ describe('reader bundle in the Espruino runtime', () => {
     expect(toHex(x.flash.dump())).not.toContain('08010203040506');
     expect(x.dev.consoleOutput).not.toMatch(/08010203040506|00112233445566778899aabbccddeeff/);
     expect(x.dev.pins.history(RELAY)).toEqual([]);
-    x.host.send({ 0: T_DECISION, 8: 7, 9: true, 10: 1500 });
+    x.host.send({ 0: T_DECISION, 2: tap[1] as number, 3: true, 4: 1500, 5: 0, 6: 0, 7: 0 });
     x.clock.advance(3000);
     const h = x.dev.pins.history(RELAY);
     expect(h.map((e) => e.value)).toEqual([1, 0]);
@@ -117,7 +117,7 @@ describe('reader bundle in the Espruino runtime', () => {
     connect(x);
     x.clock.advance(6000);
     expect([...x.host.journal.keys()]).toEqual([1, 2, 3, 4, 5]);
-    expect([...x.host.journal.values()].map((m) => toHex(m[3] as Uint8Array).slice(0, 2))).toEqual([
+    expect([...x.host.journal.values()].map((m) => toHex(m[2] as Uint8Array).slice(16, 18))).toEqual([
       '01',
       '02',
       '03',
@@ -139,7 +139,7 @@ describe('reader bundle in the Espruino runtime', () => {
     connect(x);
     x.chip.mute = true;
     x.clock.advance(12_000);
-    const flags = x.host.of(T_HEALTH).map((m) => m[14] as number);
+    const flags = x.host.of(T_HEALTH).map((m) => m[4] as number);
     expect(flags.some((f) => (f & 0x100) !== 0)).toBe(true);
     x.chip.mute = false;
     x.chip.sleep();
@@ -163,7 +163,7 @@ describe('reader bundle in the Espruino runtime', () => {
     connect(x);
     x.clock.advance(6000);
     expect(x.host.journal.size).toBe(1);
-    expect(toHex(x.host.journal.get(1)![3] as Uint8Array)).toBe('77'.repeat(16));
+    expect(toHex(x.host.journal.get(1)![2] as Uint8Array).slice(16)).toBe('77'.repeat(16));
   });
 
   it('1 000 sightings: memory stays bounded and inside the Puck.js pool', async () => {
@@ -236,7 +236,7 @@ describe('reader bundle on the ESP32 profile', () => {
     r.dev.radio.hooks!.deliver(advert(new Uint8Array(16).fill(0x5a), -66));
     clock.advance(200);
     expect(host.journal.size).toBe(1);
-    expect(host.journal.get(1)![4]).toBe(-66);
+    expect(host.journal.get(1)![3]).toBe(-66);
     expect(r.dev.errors).toEqual([]);
   });
 });

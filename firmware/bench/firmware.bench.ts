@@ -125,7 +125,7 @@ for (const board of ['puckjs', 'esp32'] as BoardName[]) {
     const ba0 = baes();
     const t2 = performance.now();
     for (let i = 0; i < T; i++) {
-      host.send({ 0: T_CHALLENGES, 11: new Uint8Array(8).fill(i) });
+      host.send({ 0: T_CHALLENGES, 1: i + 1, 2: [new Uint8Array(8).fill(i)], 3: 30, 4: i });
       clock.advance(20);
       r.chip.place(badgeAsTag(badge));
       clock.advance(600);

@@ -5,7 +5,7 @@
  */
 export type { Aes128, Clock, Link, Random } from '@badgewire/protocol/device';
 
-/** One received advertisement that passed the scan filter. `data` is the manufacturer data (CID first). */
+/** One received advertisement that passed the scan filter: its raw AD bytes (never the sender address). */
 export interface Advert {
   data: Uint8Array;
   rssi: number;

@@ -3,12 +3,12 @@
  * handler (raw NFC frames from any reader), the reader's advertisement filter (any BLE packet), and the
  * reader's config loader (whatever is in Storage).
  */
-import { fromHex, nobleAes } from '@badgewire/protocol';
+import { encodeAdvertisement, fromHex, nobleAes } from '@badgewire/protocol';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BADGE_TUNING, startBadge } from '../src/app/badge';
 import { loadConfig } from '../src/app/config';
-import { Sightings } from '../src/app/sightings';
+import { ephOffset, Sightings } from '../src/app/sightings';
 import { FakeClock, FakeFlash, FakeRadio } from './fakes';
 import { FakeTag } from './fakes-tag';
 
@@ -63,20 +63,36 @@ describe('firmware input parsers under random and mutated input', () => {
     );
   });
 
-  it('advertisement filter: never throws; accepts only 19-byte presence frames', () => {
+  it('advertisement filter: never throws; accepts only presence frames', () => {
     const s = new Sightings(1000, 8);
+    const adverts = fc
+      .tuple(
+        fc.uint8Array({ minLength: 16, maxLength: 16 }),
+        fc.nat(23),
+        fc.integer({ min: 0, max: 255 }),
+        fc.boolean(),
+      )
+      .map(([eph, i, v, mutate]) => {
+        const a = encodeAdvertisement(0xffff, eph);
+        if (mutate) a[i] = v;
+        return a;
+      });
     let t = 0;
     fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 31 }), fc.integer({ min: -127, max: 20 }), (d, rssi) => {
-        t += 7;
-        const e = s.accept({ data: d, rssi }, t);
-        if (e) {
-          expect(d.length).toBe(19);
-          expect(d[2]).toBe(0x11);
-          expect(e.length).toBe(16);
-        }
-        expect(s.keys.length).toBeLessThanOrEqual(8);
-      }),
+      fc.property(
+        fc.oneof(fc.uint8Array({ maxLength: 31 }), adverts),
+        fc.integer({ min: -127, max: 20 }),
+        (d, rssi) => {
+          t += 7;
+          const at = ephOffset(d);
+          if (s.accept({ data: d, rssi }, t)) {
+            expect(at).toBeGreaterThanOrEqual(5);
+            expect(d[at - 1]).toBe(0x11);
+            expect(at + 16).toBeLessThanOrEqual(d.length);
+          }
+          expect(s.keys.length).toBeLessThanOrEqual(8);
+        },
+      ),
       { numRuns: RUNS },
     );
   });

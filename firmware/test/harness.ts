@@ -3,10 +3,18 @@
  * front end and a host peer that runs the protocol's real host role of BW-SC (HostChannel) over the
  * protocol's real framing.
  */
-import { Deframer, encodeFrame, HostChannel, nobleAes, secureRandom, toHex } from '@badgewire/protocol';
-import { cborCodec } from '../src/app/cbor-codec';
-import type { AppMsg } from '../src/app/msg';
-import { M_ACK, M_HEALTH, M_SIGHTING, M_TAP } from '../src/app/msg';
+import {
+  type CborMap,
+  Deframer,
+  decodeCbor,
+  encodeCbor,
+  encodeFrame,
+  HostChannel,
+  nobleAes,
+  secureRandom,
+  toHex,
+} from '@badgewire/protocol';
+import { MSG_ACK, MSG_HEARTBEAT, MSG_SIGHTING, MSG_TAP } from '../src/app/msg';
 import type { Link, NfcFrontEnd } from '../src/ports';
 import { NFC_NONE } from '../src/ports';
 import type { FakeClock } from './fakes';
@@ -70,8 +78,8 @@ export function clockLinkPair(clock: FakeClock): ClockLinkPair {
 export class HostPeer {
   ch: HostChannel;
   df: Deframer;
-  got: AppMsg[] = [];
-  journal = new Map<number, AppMsg>();
+  got: CborMap[] = [];
+  journal = new Map<number, CborMap>();
   ack = true;
   ups = 0;
   constructor(
@@ -96,8 +104,9 @@ export class HostPeer {
     this.df.reset();
     this.tx(this.ch.start());
   }
-  send(m: AppMsg): void {
-    const r = this.ch.seal(cborCodec.encode(m), this.clock.now());
+  send(m: CborMap): void {
+    if (m[1] === undefined) m[1] = 0;
+    const r = this.ch.seal(encodeCbor(m), this.clock.now());
     if (!r.ok) throw new Error('host: no session');
     this.tx(r.value);
   }
@@ -111,13 +120,19 @@ export class HostPeer {
     for (const s of st.send) this.tx(s);
     if (st.up) this.ups++;
     if (!st.body) return;
-    const m = cborCodec.decode(st.body);
-    if (!m) return;
+    const r = decodeCbor(st.body);
+    if (!r.ok) return;
+    const m = r.value as CborMap;
     this.got.push(m);
-    if ((m.t === M_SIGHTING || m.t === M_TAP) && typeof m.seq === 'number' && !this.journal.has(m.seq))
-      this.journal.set(m.seq, m);
-    if (this.ack && (m.t === M_SIGHTING || m.t === M_TAP || m.t === M_HEALTH))
-      this.send({ t: M_ACK, seq: this.maxSeq() });
+    const t = m[0];
+    const seq = m[1];
+    if ((t === MSG_SIGHTING || t === MSG_TAP) && typeof seq === 'number' && !this.journal.has(seq))
+      this.journal.set(seq, m);
+    if (this.ack && (t === MSG_SIGHTING || t === MSG_TAP || t === MSG_HEARTBEAT))
+      this.send({ 0: MSG_ACK, 2: this.maxSeq() });
+  }
+  of(t: number): CborMap[] {
+    return this.got.filter((m) => m[0] === t);
   }
 }
 

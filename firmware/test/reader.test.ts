@@ -1,16 +1,16 @@
-import { fromHex, nobleAes, toHex } from '@badgewire/protocol';
+import { encodeAdvertisement, fromHex, nobleAes, toHex } from '@badgewire/protocol';
 import { describe, expect, it } from 'vitest';
 import { SELECT_BW } from '../src/app/apdu';
-import { cborCodec } from '../src/app/cbor-codec';
 import {
-  M_CHALLENGES,
-  M_DECISION,
-  M_HEALTH,
-  M_SIGHTING,
-  M_TAP,
-  MODE_C,
-  MODE_N,
-  MODE_S,
+  KIND_CHALLENGE,
+  KIND_COUNTER,
+  KIND_SUN,
+  MSG_CHALLENGES,
+  MSG_CONFIG,
+  MSG_DECISION,
+  MSG_HEARTBEAT,
+  MSG_SIGHTING,
+  MSG_TAP,
 } from '../src/app/msg';
 import { READER_TUNING, type Reader, startReader } from '../src/app/reader';
 import { NFC_ISODEP, NFC_NONE } from '../src/ports';
@@ -22,7 +22,7 @@ const KEY = fromHex('00112233445566778899aabbccddeeff00112233445566778899aabbccd
 const CID = 0xffff;
 
 function advert(eph: Uint8Array, rssi = -60) {
-  return { data: Uint8Array.from([CID & 255, CID >> 8, 0x11, ...eph]), rssi };
+  return { data: encodeAdvertisement(CID, eph), rssi };
 }
 
 function rig(opts: { provision?: boolean; flash?: FakeFlash } = {}) {
@@ -47,7 +47,6 @@ function rig(opts: { provision?: boolean; flash?: FakeFlash } = {}) {
       link: pair.a,
       aes: nobleAes,
       rnd: { fill: (o: Uint8Array) => crypto.getRandomValues(o) },
-      codec: cborCodec,
     },
     READER_TUNING,
     '0.1.0-test',
@@ -59,6 +58,15 @@ function connect(r: ReturnType<typeof rig>) {
   r.host.handshake();
   r.clock.advance(20);
   expect(r.host.ch.isUp()).toBe(true);
+}
+
+/** A badge on the fake NFC front end answering SELECT and then `frame` for CHALLENGE/READ. */
+function badgeAnswers(r: ReturnType<typeof rig>, frame: Uint8Array) {
+  r.nfc.answer = (apdu) => {
+    if (toHex(apdu) === toHex(SELECT_BW)) return fromHex('9000');
+    if (apdu[1] === 0x10 || apdu[1] === 0x12) return Uint8Array.from([...frame, 0x90, 0]);
+    return fromHex('6d00');
+  };
 }
 
 describe('reader app on fake ports', () => {
@@ -87,67 +95,84 @@ describe('reader app on fake ports', () => {
     expect(r.host.ups).toBe(1);
   });
 
-  it('forwards a BLE sighting once per window with its RSSI', () => {
+  it('forwards a BLE sighting once per window with its RSSI; CONFIG sets the RSSI floor', () => {
     const r = rig();
     connect(r);
     const eph = fromHex('115d75e6563a6e2b53bee108ca5711fe');
     r.radio.scanning!.cb(advert(eph, -55));
     r.radio.scanning!.cb(advert(eph, -50));
-    r.radio.scanning!.cb({ data: fromHex('ffff12' + '00'.repeat(16)), rssi: -40 });
+    r.radio.scanning!.cb({ data: fromHex('02010614ffffff12' + '00'.repeat(16)), rssi: -40 });
     r.clock.advance(50);
-    const s = r.host.got.filter((m) => m.t === M_SIGHTING);
+    const s = r.host.of(MSG_SIGHTING);
     expect(s).toHaveLength(1);
-    expect(toHex(s[0]!.eph!)).toBe(toHex(eph));
-    expect(s[0]!.rssi).toBe(-55);
+    expect(toHex(s[0]![2] as Uint8Array)).toBe(toHex(encodeAdvertisement(CID, eph)));
+    expect(s[0]![3]).toBe(-55);
     r.clock.advance(30000);
     r.radio.scanning!.cb(advert(eph, -70));
     r.clock.advance(50);
-    expect(r.host.got.filter((m) => m.t === M_SIGHTING)).toHaveLength(2);
+    expect(r.host.of(MSG_SIGHTING)).toHaveLength(2);
+    r.host.send({ 0: MSG_CONFIG, 1: 1, 2: 7, 3: 0, 4: 100, 5: 100, 6: -65, 7: 30000 });
+    r.clock.advance(40000);
+    r.radio.scanning!.cb(advert(eph, -70));
+    r.clock.advance(50);
+    expect(r.host.of(MSG_SIGHTING)).toHaveLength(2);
   });
 
-  it('challenge-response tap → DECISION → relay pulse; the relay never moves without a decision', () => {
+  it('challenge-response tap → DECISION for that tap → relay pulse; stale or foreign decisions do nothing', () => {
     const r = rig();
     connect(r);
     const chal = fromHex('a1a2a3a4a5a6a7a8');
-    r.host.send({ t: M_CHALLENGES, list: chal });
+    r.host.send({ 0: MSG_CHALLENGES, 1: 1, 2: [chal], 3: 30, 4: 500 });
     r.clock.advance(10);
     const frame = fromHex('12' + 'cd'.repeat(32));
-    r.nfc.answer = (apdu) => {
-      if (toHex(apdu) === toHex(SELECT_BW)) return fromHex('9000');
-      if (apdu[1] === 0x10) return Uint8Array.from([...frame, 0x90, 0]);
-      return fromHex('6d00');
-    };
+    badgeAnswers(r, frame);
     r.nfc.target = NFC_ISODEP;
     r.clock.advance(400);
-    const taps = r.host.got.filter((m) => m.t === M_TAP);
+    const taps = r.host.of(MSG_TAP);
     expect(taps).toHaveLength(1);
-    expect(taps[0]!.mode).toBe(MODE_C);
-    expect(toHex(taps[0]!.chal!)).toBe(toHex(chal));
-    expect(toHex(taps[0]!.frame!)).toBe(toHex(frame));
+    expect(taps[0]![3]).toBe(KIND_CHALLENGE);
+    expect(taps[0]![4]).toBe(500);
+    expect(toHex(taps[0]![2] as Uint8Array)).toBe(toHex(frame));
     expect(r.nfc.sent[1]).toBe('80100000' + '08' + toHex(chal) + '21');
     expect(r.out.events.filter((e) => e.startsWith('relay'))).toEqual([]);
     // Resting on the reader: no second tap until the target left the field.
     r.clock.advance(2000);
-    expect(r.host.got.filter((m) => m.t === M_TAP)).toHaveLength(1);
-    r.host.send({ t: M_DECISION, door: 7, allow: true, ms: 2000 });
+    expect(r.host.of(MSG_TAP)).toHaveLength(1);
+    const tapSeq = taps[0]![1] as number;
+    r.host.send({ 0: MSG_DECISION, 2: tapSeq + 1, 3: true, 4: 2000, 5: 0, 6: 0, 7: 0 });
+    r.clock.advance(10);
+    expect(r.out.events.filter((e) => e.startsWith('relay'))).toEqual([]);
+    r.host.send({ 0: MSG_DECISION, 2: tapSeq, 3: true, 4: 2000, 5: 0, 6: 0, 7: 0 });
     r.clock.advance(10);
     expect(r.out.events).toContain('relay:2000');
-    r.host.send({ t: M_DECISION, door: 8, allow: true });
-    r.clock.advance(10);
-    expect(r.out.events.filter((e) => e.startsWith('relay'))).toHaveLength(1);
-    // Second tap after leaving the field: no challenge left, so mode S.
+    // Second tap after leaving the field: no challenge left, so counter-only.
     r.nfc.target = NFC_NONE;
     r.clock.advance(400);
     r.nfc.target = NFC_ISODEP;
-    r.nfc.answer = (apdu) =>
-      apdu[1] === 0xa4 ? fromHex('9000') : Uint8Array.from([0x13, ...frame.subarray(1), 0x90, 0]);
     r.clock.advance(400);
-    const t2 = r.host.got.filter((m) => m.t === M_TAP);
+    const t2 = r.host.of(MSG_TAP);
     expect(t2).toHaveLength(2);
-    expect(t2[1]!.mode).toBe(MODE_S);
+    expect(t2[1]![3]).toBe(KIND_COUNTER);
+    expect(t2[1]![4]).toBeUndefined();
+    // A decision arriving after 10 s is stale.
+    r.clock.advance(11000);
+    r.host.send({ 0: MSG_DECISION, 2: t2[1]![1] as number, 3: true, 4: 1000, 5: 0, 6: 0, 7: 0 });
+    r.clock.advance(10);
+    expect(r.out.events.filter((e) => e.startsWith('relay'))).toHaveLength(1);
   });
 
-  it('reads a passive NTAG 424 DNA (mode N): T4T NDEF application, file E104, NLEN, then the message', () => {
+  it('skips expired challenges', () => {
+    const r = rig();
+    connect(r);
+    r.host.send({ 0: MSG_CHALLENGES, 1: 1, 2: [fromHex('0101010101010101')], 3: 1, 4: 9 });
+    r.clock.advance(2000);
+    badgeAnswers(r, fromHex('13' + '00'.repeat(32)));
+    r.nfc.target = NFC_ISODEP;
+    r.clock.advance(400);
+    expect(r.nfc.sent[1]).toBe('8012000021');
+  });
+
+  it('reads a passive NTAG 424 DNA (SUN): T4T NDEF application, file E104, NLEN, then the message', () => {
     const r = rig();
     connect(r);
     const ndef = fromHex('d101' + '1c55' + '04' + '6e7461672e6e78702e636f6d2f3432343f653d4546393633463746');
@@ -171,16 +196,15 @@ describe('reader app on fake ports', () => {
       '00b0000002',
       '00b00002' + ndef.length.toString(16).padStart(2, '0'),
     ]);
-    const t = r.host.got.filter((m) => m.t === M_TAP);
+    const t = r.host.of(MSG_TAP);
     expect(t).toHaveLength(1);
-    expect(t[0]!.mode).toBe(MODE_N);
-    expect(toHex(t[0]!.frame!)).toBe(toHex(ndef));
+    expect(t[0]![3]).toBe(KIND_SUN);
+    expect(toHex(t[0]![2] as Uint8Array)).toBe(toHex(ndef));
   });
 
   it('fails closed offline: queues taps and sightings in flash, survives a reboot, delivers in order once', () => {
     const r = rig();
-    r.nfc.answer = (apdu) =>
-      apdu[1] === 0xa4 ? fromHex('9000') : Uint8Array.from([0x13, ...new Uint8Array(32), 0x90, 0]);
+    badgeAnswers(r, fromHex('13' + '00'.repeat(32)));
     r.nfc.target = NFC_ISODEP;
     r.clock.advance(300);
     for (let i = 0; i < 5; i++) r.radio.scanning!.cb(advert(new Uint8Array(16).fill(i + 1)));
@@ -192,10 +216,10 @@ describe('reader app on fake ports', () => {
     connect(r2);
     r2.clock.advance(100);
     expect([...r2.host.journal.keys()]).toEqual([1, 2, 3, 4, 5, 6]);
-    expect(r2.host.journal.get(1)!.t).toBe(M_TAP);
+    expect(r2.host.journal.get(1)![0]).toBe(MSG_TAP);
     r2.clock.advance(20000);
     expect(r2.reader!.box.size()).toBe(0);
-    const seqs = r2.host.got.filter((m) => m.t !== M_HEALTH).map((m) => m.seq);
+    const seqs = r2.host.got.filter((m) => m[0] !== MSG_HEARTBEAT && m[0] !== 23).map((m) => m[1]);
     expect(new Set(seqs).size).toBe(seqs.length);
   });
 
@@ -205,7 +229,7 @@ describe('reader app on fake ports', () => {
     r.host.ack = false;
     r.radio.scanning!.cb(advert(new Uint8Array(16).fill(9)));
     r.clock.advance(20);
-    expect(r.host.got.filter((m) => m.t === M_SIGHTING)).toHaveLength(1);
+    expect(r.host.of(MSG_SIGHTING)).toHaveLength(1);
     r.pair.cut();
     r.clock.advance(100);
     r.pair.restore();
@@ -214,7 +238,7 @@ describe('reader app on fake ports', () => {
     connect(r);
     r.clock.advance(100);
     expect(r.host.journal.size).toBe(1);
-    expect(r.host.got.filter((m) => m.t === M_SIGHTING).length).toBeGreaterThanOrEqual(2);
+    expect(r.host.of(MSG_SIGHTING).length).toBeGreaterThanOrEqual(2);
     r.clock.advance(6000);
     expect(r.reader!.box.size()).toBe(0);
   });

@@ -5,7 +5,6 @@
  */
 import type { Outputs } from '../ports';
 import { LED_GREEN, LED_RED } from '../ports';
-import type { AppMsg } from './msg';
 
 export const MAX_RELAY_MS = 10000;
 const GRANT_LED = [800];
@@ -16,21 +15,19 @@ const OFFLINE_LED = [100, 100, 100];
 
 export class Door {
   out: Outputs;
-  door: number;
   relayMs: number;
   opened: number;
 
-  constructor(out: Outputs, door: number, relayMs: number) {
+  constructor(out: Outputs, relayMs: number) {
     this.out = out;
-    this.door = door;
     this.relayMs = relayMs;
     this.opened = 0;
   }
 
-  decide(m: AppMsg): void {
-    if (m.door !== undefined && m.door !== this.door) return;
-    if (m.allow === true) {
-      const ms = m.ms && m.ms > 0 ? Math.min(m.ms, MAX_RELAY_MS) : this.relayMs;
+  /** An authenticated decision for the latest tap; `ms` 0 means the configured pulse. */
+  decide(allow: boolean, ms: number): void {
+    if (allow) {
+      ms = ms > 0 ? Math.min(ms, MAX_RELAY_MS) : this.relayMs;
       this.opened++;
       this.out.relay(ms);
       this.out.led(LED_GREEN, GRANT_LED);

@@ -1,14 +1,16 @@
 /**
- * The reader's end of the host link: Link bytes → protocol Deframer → BW-SC reader channel → MsgCodec, and
- * back. Durable events go through the Outbox and are (re)sent in order while a session is up; an ACK(seq)
- * from the host removes them, a reconnect or a silent host restarts delivery from the oldest unacked one.
- * HEALTH heartbeats are not queued; the host answers each with ACK(highest journaled seq), which is also
- * how the reader learns the host is reachable. Without a session the reader sends the clear "no session"
- * ALERT at each heartbeat so the host starts a handshake.
+ * The reader's end of the host link: Link bytes → protocol Deframer → BW-SC reader channel → CBOR messages,
+ * and back, with the reliable-session rules of protocol/src/link/session.ts (SPEC 30 §7): events carry the
+ * reader's durable seq (Outbox), are sent in order and resent from the oldest unacknowledged one after every
+ * handshake or when the host makes no progress; an ACK {2: durable} from the host removes them. After each
+ * handshake the reader sends ACK {2: host messages handled, 3: the seq before the oldest event it still holds},
+ * so the host can skip events the bounded queue had to drop. The host's own sequenced messages are acknowledged once handled.
+ * Heartbeats (type 19, seq 0) carry the health report. Without a session the reader sends the clear
+ * "no session" ALERT at each heartbeat so the host starts a handshake.
  */
-import { Deframer, encodeFrame } from '@badgewire/protocol/device';
+import { type CborMap, Deframer, decodeCbor, encodeCbor, encodeFrame } from '@badgewire/protocol/device';
 import type { Clock, Link } from '../ports';
-import { type AppMsg, M_ACK, type MsgCodec } from './msg';
+import { MSG_ACK } from './msg';
 import type { Outbox } from './outbox';
 
 /** What the app needs of the protocol's reader channel (ReaderChannel implements it). */
@@ -24,11 +26,9 @@ export interface ReaderSide {
 }
 
 export interface HostLinkOptions {
-  /** Heartbeat period, ms. */
-  hb: number;
   /** The host counts as unreachable after this long without an authenticated record, ms. */
   dead: number;
-  /** Retransmit unacked events after this long without ACK progress, ms. */
+  /** Resend unacked events after this long without ACK progress, ms. */
   rto: number;
   /** Events in flight at once. */
   win: number;
@@ -37,43 +37,38 @@ export interface HostLinkOptions {
 export class HostLink {
   link: Link;
   ch: ReaderSide;
-  codec: MsgCodec;
   box: Outbox;
   clock: Clock;
   o: HostLinkOptions;
-  onMsg: (m: AppMsg) => void;
-  health: () => AppMsg;
+  onMsg: (m: CborMap) => void;
   df: Deframer;
-  /** Next seq to transmit. */
+  /** Next event seq to transmit. */
   ptr: number;
+  /** Highest host seq handled (for our ACKs). */
+  got: number;
   lastRx: number;
   lastAck: number;
   faults: number;
-  closed: boolean;
 
   constructor(
     link: Link,
     ch: ReaderSide,
-    codec: MsgCodec,
     box: Outbox,
     clock: Clock,
     o: HostLinkOptions,
-    onMsg: (m: AppMsg) => void,
-    health: () => AppMsg,
+    onMsg: (m: CborMap) => void,
   ) {
     this.link = link;
     this.ch = ch;
-    this.codec = codec;
     this.box = box;
     this.clock = clock;
     this.o = o;
     this.onMsg = onMsg;
-    this.health = health;
     this.ptr = box.head;
+    this.got = 0;
     this.lastRx = -1e9;
     this.lastAck = 0;
     this.faults = 0;
-    this.closed = false;
     this.df = new Deframer(
       (p: Uint8Array) => {
         this.packet(p);
@@ -81,7 +76,7 @@ export class HostLink {
       () => {
         this.faults++;
       },
-      520,
+      300,
     );
     link.onData((c: Uint8Array) => {
       this.df.push(c);
@@ -103,6 +98,10 @@ export class HostLink {
     return this.link.write(encodeFrame(packet)) > 0;
   }
 
+  ack(): void {
+    this.send({ 0: MSG_ACK, 2: this.got, 3: this.box.head - 1 });
+  }
+
   packet(p: Uint8Array): void {
     const now = this.clock.now();
     const st = this.ch.receive(p, now);
@@ -112,36 +111,50 @@ export class HostLink {
       this.ptr = this.box.head;
       this.lastRx = now;
       this.lastAck = now;
+      this.ack();
     }
-    if (!st.body) {
-      if (st.up) this.pump();
-      return;
-    }
-    this.lastRx = now;
-    const m = this.codec.decode(st.body);
-    if (!m) {
-      this.faults++;
-      return;
-    }
-    if (m.t === M_ACK && typeof m.seq === 'number') {
-      if (m.seq >= this.box.head) this.lastAck = now;
-      this.box.ack(m.seq);
-      if (this.ptr < this.box.head) this.ptr = this.box.head;
-    } else this.onMsg(m);
+    if (st.body) this.body(st.body, now);
     this.pump();
   }
 
-  /** Seals and sends one message now; false without a session or when the link is busy. */
-  send(m: AppMsg): boolean {
+  body(b: Uint8Array, now: number): void {
+    this.lastRx = now;
+    const r = decodeCbor(b);
+    const m = r.ok ? (r.value as CborMap) : null;
+    if (!m || typeof m !== 'object' || typeof m[0] !== 'number' || typeof m[1] !== 'number') {
+      this.faults++;
+      return;
+    }
+    if (m[0] === MSG_ACK) {
+      const d = m[2];
+      if (typeof d === 'number') {
+        if (d >= this.box.head) this.lastAck = now;
+        this.box.ack(d);
+        if (this.ptr < this.box.head) this.ptr = this.box.head;
+      }
+      return;
+    }
+    this.onMsg(m);
+    const seq = m[1] as number;
+    if (seq > 0) {
+      // Handled in RAM at once (challenge pools, config): acknowledge it as durable.
+      if (seq > this.got) this.got = seq;
+      this.ack();
+    }
+  }
+
+  /** Seals and sends one unsequenced message now; false without a session or when the link is busy. */
+  send(m: CborMap): boolean {
     if (!this.ch.isUp()) return false;
-    const r = this.ch.seal(this.codec.encode(m), this.clock.now());
+    m[1] = 0;
+    const r = this.ch.seal(encodeCbor(m), this.clock.now());
     return r.ok && this.tx(r.value as Uint8Array);
   }
 
-  /** Queues a durable event (seq assigned here) and tries to deliver it. */
-  event(m: AppMsg): number {
-    m.seq = this.box.take();
-    const seq = this.box.store(this.codec.encode(m));
+  /** Queues a durable event (its seq is assigned here and returned) and tries to deliver it. */
+  event(m: CborMap): number {
+    m[1] = this.box.take();
+    const seq = this.box.store(encodeCbor(m));
     if (this.ptr < this.box.head) this.ptr = this.box.head;
     this.pump();
     return seq;
@@ -159,8 +172,8 @@ export class HostLink {
     }
   }
 
-  /** Called every heartbeat period by the app. */
-  beat(): void {
+  /** Called every heartbeat period by the app with its health report (a HEARTBEAT map). */
+  beat(health: CborMap): void {
     const now = this.clock.now();
     if (!this.ch.isUp()) {
       this.tx(this.ch.kick());
@@ -170,7 +183,7 @@ export class HostLink {
       this.ptr = this.box.head;
       this.lastAck = now;
     }
-    this.send(this.health());
+    this.send(health);
     this.pump();
   }
 }

@@ -71,12 +71,16 @@ export class Outbox {
     return this.flash.read(this.name(seq));
   }
 
-  /** Drops every event up to and including `seq`. */
+  /**
+   * Drops every event up to and including `seq`. A host that has stored more than this reader ever sent (the
+   * reader's flash was wiped) moves the numbering past it, so no new event reuses a seq the host has seen.
+   */
   ack(seq: number): void {
     if (seq < this.head) return;
     const to = Math.min(seq + 1, this.next);
     for (let s = this.head; s < to; s++) this.flash.erase(this.name(s));
     this.head = to;
+    if (seq >= this.next) this.head = this.next = seq + 1;
     this.save();
   }
 }

@@ -5,7 +5,7 @@
  * answered locally with the "offline" pattern. Never holds anything but current rotating IDs, opaque tap
  * frames and its own configuration.
  */
-import { ascii, createReaderChannel } from '@badgewire/protocol/device';
+import { type CborMap, createReaderChannel, encodeCbor } from '@badgewire/protocol/device';
 import type {
   Advert,
   Aes128,
@@ -22,7 +22,7 @@ import { LED_RED } from '../ports';
 import { loadConfig, UNPROVISIONED_MSG } from './config';
 import { Door } from './door';
 import { HostLink } from './hostlink';
-import { type AppMsg, M_CHALLENGES, M_DECISION, M_HEALTH, M_SIGHTING, M_TAP, type MsgCodec } from './msg';
+import { MSG_CHALLENGES, MSG_CONFIG, MSG_DECISION, MSG_HEARTBEAT, MSG_SIGHTING, MSG_TAP } from './msg';
 import { Outbox } from './outbox';
 import { Sightings } from './sightings';
 import { Taps } from './taps';
@@ -37,7 +37,6 @@ export interface ReaderPorts {
   link: Link;
   aes: Aes128;
   rnd: Random;
-  codec: MsgCodec;
 }
 
 export interface ReaderTuning {
@@ -47,9 +46,9 @@ export interface ReaderTuning {
   rto: number;
   /** Offline queue capacity (events). */
   cap: number;
-  /** Challenges kept, and their maximum age (SPEC: ≤ 10 s). */
+  /** Challenges kept; a DECISION must answer a tap at most `decideMs` old. */
   pool: number;
-  chalMs: number;
+  decideMs: number;
   /** Free interpreter variables below which the reader counts as unhealthy. */
   minFree: number;
   wdt: number;
@@ -62,7 +61,7 @@ export const READER_TUNING: ReaderTuning = {
   rto: 4000,
   cap: 64,
   pool: 8,
-  chalMs: 10000,
+  decideMs: 10000,
   minFree: 150,
   wdt: 30,
   nfcPoll: 200,
@@ -82,10 +81,15 @@ export class Reader {
   seen: Sightings;
   taps: Taps;
   box: Outbox;
+  /** Challenge pool: bytes, host id, expiry (ms). */
   chals: Uint8Array[];
-  chalAt: number[];
+  chalIds: number[];
+  chalExp: number[];
+  /** The challenge id of the tap in progress, and the seq/time of the last tap event. */
+  usedId: number;
+  tapSeq: number;
+  tapAt: number;
   t0: number;
-  flags: number;
   nfcErr: number;
   linkErr: number;
   healthy: boolean;
@@ -107,9 +111,12 @@ export class Reader {
     this.seen = seen;
     this.box = box;
     this.chals = [];
-    this.chalAt = [];
+    this.chalIds = [];
+    this.chalExp = [];
+    this.usedId = -1;
+    this.tapSeq = 0;
+    this.tapAt = -1e9;
     this.t0 = p.clock.now();
-    this.flags = 0;
     this.nfcErr = 0;
     this.linkErr = 0;
     this.healthy = true;
@@ -117,83 +124,100 @@ export class Reader {
       p.nfc,
       p.clock,
       { pollMs: t.nfcPoll, backoffMs: 1000 },
-      (mode: number, frame: Uint8Array, chal: Uint8Array | null) => {
-        this.tap(mode, frame, chal);
+      (kind: number, frame: Uint8Array, chal: Uint8Array | null) => {
+        this.tap(kind, frame, chal);
       },
       () => this.takeChal(),
     );
   }
 
-  uptime(): number {
-    return Math.floor((this.p.clock.now() - this.t0) / 1000);
+  ms(): number {
+    return (this.p.clock.now() - this.t0) >>> 0;
   }
 
   sighting(a: Advert): void {
-    const eph = this.seen.accept(a, this.p.clock.now());
-    if (eph) this.host.event({ t: M_SIGHTING, at: this.uptime(), eph: eph, rssi: a.rssi });
+    if (this.seen.accept(a, this.p.clock.now()))
+      this.host.event({ 0: MSG_SIGHTING, 2: a.data, 3: a.rssi, 4: this.ms() });
   }
 
-  tap(mode: number, frame: Uint8Array, chal: Uint8Array | null): void {
-    const m: AppMsg = { t: M_TAP, at: this.uptime(), mode: mode, frame: frame };
-    if (chal) m.chal = chal;
+  tap(kind: number, frame: Uint8Array, chal: Uint8Array | null): void {
+    const m: CborMap = { 0: MSG_TAP, 2: frame, 3: kind, 5: this.ms() };
+    if (chal && this.usedId >= 0) m[4] = this.usedId;
     if (!this.host.online()) this.door.offline();
-    this.host.event(m);
+    this.tapSeq = this.host.event(m);
+    this.tapAt = this.p.clock.now();
   }
 
-  /** The freshest unused challenge, or null (then the tap falls back to mode S and cannot open a door). */
+  /** The freshest unexpired challenge, or null (then the tap is counter-only and cannot open a door). */
   takeChal(): Uint8Array | null {
     const now = this.p.clock.now();
-    while (this.chals.length > 0 && now - (this.chalAt[0] as number) > this.t.chalMs) {
-      this.chals.shift();
-      this.chalAt.shift();
+    this.usedId = -1;
+    while (this.chals.length > 0) {
+      const c = this.chals.pop() as Uint8Array;
+      const id = this.chalIds.pop() as number;
+      if ((this.chalExp.pop() as number) > now) {
+        this.usedId = id;
+        return c;
+      }
     }
-    const c = this.chals.pop();
-    this.chalAt.pop();
-    return c || null;
+    return null;
   }
 
-  message(m: AppMsg): void {
-    if (m.t === M_DECISION) {
-      if (this.host.online()) this.door.decide(m);
-    } else if (m.t === M_CHALLENGES && m.list) {
-      const now = this.p.clock.now();
-      for (let i = 0; i + 8 <= m.list.length; i += 8) {
-        this.chals.push(new Uint8Array(m.list.subarray(i, i + 8)));
-        this.chalAt.push(now);
+  message(m: CborMap): void {
+    const t = m[0];
+    if (t === MSG_DECISION) {
+      // Only an answer to the latest tap, while the host is reachable and the tap is fresh: never a stale one.
+      const fresh = m[2] === this.tapSeq && this.p.clock.now() - this.tapAt <= this.t.decideMs;
+      if (fresh && this.host.online()) this.door.decide(m[3] === true, typeof m[4] === 'number' ? m[4] : 0);
+    } else if (t === MSG_CHALLENGES) {
+      const list = m[2];
+      const ttl = m[3];
+      const first = m[4];
+      if (!Array.isArray(list) || typeof ttl !== 'number' || typeof first !== 'number') return;
+      const exp = this.p.clock.now() + ttl * 1000;
+      for (let i = 0; i < list.length; i++) {
+        const c = list[i];
+        if (c instanceof Uint8Array && c.length === 8) {
+          this.chals.push(c);
+          this.chalIds.push(first + i);
+          this.chalExp.push(exp);
+        }
       }
       while (this.chals.length > this.t.pool) {
         this.chals.shift();
-        this.chalAt.shift();
+        this.chalIds.shift();
+        this.chalExp.shift();
       }
+    } else if (t === MSG_CONFIG) {
+      if (typeof m[6] === 'number') this.seen.floor = m[6];
+      if (typeof m[7] === 'number' && m[7] > 0) this.seen.win = m[7];
     }
   }
 
-  health(): AppMsg {
+  health(): CborMap {
     const h = this.p.sys.health();
-    let f = h.flags | this.flags;
+    let f = h.flags;
     if (this.taps.errors > this.nfcErr) f |= FLAG_NFC;
     if (this.host.faults > this.linkErr) f |= FLAG_LINK;
     if (this.box.lost > 0) f |= FLAG_LOST;
     this.nfcErr = this.taps.errors;
     this.linkErr = this.host.faults;
-    this.flags = 0;
     // Watchdog policy: kick only while memory is sound; a leak or a wedged interpreter ends in a reset.
     this.healthy = (h.free < 0 || h.free >= this.t.minFree) && (h.flags & 3) === 0;
-    return {
-      t: M_HEALTH,
-      seq: this.box.next - 1,
-      up: this.uptime(),
-      free: h.free,
-      flags: f,
-      ver: this.ver,
-      tamper: h.tamper,
-      queued: this.box.size(),
+    const m: CborMap = {
+      0: MSG_HEARTBEAT,
+      2: Math.floor(this.ms() / 1000),
+      4: f,
+      5: this.ver,
+      6: h.tamper,
+      7: this.box.size(),
     };
+    if (h.free >= 0) m[3] = h.free;
+    return m;
   }
 
   beat(): void {
-    this.host.beat();
-    if (!this.host.ch.isUp()) this.health();
+    this.host.beat(this.health());
     if (this.healthy) this.p.sys.kick();
     this.p.clock.setTimer(this.t.hb, () => {
       this.beat();
@@ -204,8 +228,9 @@ export class Reader {
 /** Starts the reader, or refuses (null) with a console message when unprovisioned. */
 export function startReader(p: ReaderPorts, t: ReaderTuning, ver: string): Reader | null {
   const cfg = loadConfig(p.flash);
+  // AUTH info is a CBOR map with HEARTBEAT's keys: 5 = firmware version (protocol encodeAuthInfo).
   const ch = cfg
-    ? createReaderChannel(p.aes, p.rnd, { readerId: cfg.id, key: cfg.key, info: ascii(ver) })
+    ? createReaderChannel(p.aes, p.rnd, { readerId: cfg.id, key: cfg.key, info: encodeCbor({ 5: ver }) })
     : null;
   if (!cfg || !ch || !ch.ok) {
     p.sys.log(UNPROVISIONED_MSG);
@@ -213,20 +238,18 @@ export function startReader(p: ReaderPorts, t: ReaderTuning, ver: string): Reade
     return null;
   }
   const box = new Outbox(p.flash, t.cap);
-  const door = new Door(p.out, cfg.door, cfg.relay);
+  const door = new Door(p.out, cfg.relay);
   const seen = new Sightings(cfg.dd, 32);
   let r: Reader | null = null;
   const host = new HostLink(
     p.link,
     ch.value,
-    p.codec,
     box,
     p.clock,
-    { hb: t.hb, dead: t.dead, rto: t.rto, win: 4 },
-    (m: AppMsg) => {
+    { dead: t.dead, rto: t.rto, win: 4 },
+    (m: CborMap) => {
       if (r) r.message(m);
     },
-    () => (r as Reader).health(),
   );
   r = new Reader(p, t, ver, host, door, seen, box);
   const rr = r;

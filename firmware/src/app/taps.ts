@@ -23,7 +23,7 @@ import {
   sw,
   TAP_LEN,
 } from './apdu';
-import { MODE_C, MODE_N, MODE_S } from './msg';
+import { KIND_CHALLENGE, KIND_COUNTER, KIND_SUN } from './msg';
 
 /** The largest NDEF message read from a passive tag (a SUN URL is ~100 bytes). */
 const NDEF_MAX = 200;
@@ -33,7 +33,8 @@ export interface TapOptions {
   backoffMs: number;
 }
 
-export type OnTap = (mode: number, frame: Uint8Array, chal: Uint8Array | null) => void;
+/** `kind` is KIND_CHALLENGE / KIND_COUNTER / KIND_SUN; `chal` is the challenge used (kind CHALLENGE). */
+export type OnTap = (kind: number, frame: Uint8Array, chal: Uint8Array | null) => void;
 
 export class Taps {
   nfc: NfcFrontEnd;
@@ -121,7 +122,7 @@ export class Taps {
         this.nfc.apdu(chal ? challengeApdu(chal) : READ_S, (e2: number, r2: Uint8Array | null) => {
           if (e2 || sw(r2) !== SW_OK || (r2 as Uint8Array).length !== TAP_LEN + 2) this.fail();
           else {
-            this.onTap(chal ? MODE_C : MODE_S, body(r2 as Uint8Array), chal);
+            this.onTap(chal ? KIND_CHALLENGE : KIND_COUNTER, body(r2 as Uint8Array), chal);
             this.done();
           }
         });
@@ -142,7 +143,7 @@ export class Taps {
           if (n === 0 || n > NDEF_MAX) return this.fail();
           nfc.apdu(readBinary(2, n), (e4: number, r4: Uint8Array | null) => {
             if (e4 || sw(r4) !== SW_OK || (r4 as Uint8Array).length !== n + 2) return this.fail();
-            this.onTap(MODE_N, body(r4 as Uint8Array), null);
+            this.onTap(KIND_SUN, body(r4 as Uint8Array), null);
             this.done();
           });
         });

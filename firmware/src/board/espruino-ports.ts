@@ -79,15 +79,8 @@ function scan(cid: number, interval: number, win: number, cb: (a: Advert) => voi
   f[cid] = {};
   NRF.setScan(
     (d) => {
-      // Only manufacturer data crosses into the app: the advertiser's address is never read.
-      if (d.manufacturer === cid && d.manufacturerData) {
-        const m = new Uint8Array(d.manufacturerData);
-        const data = new Uint8Array(m.length + 2);
-        data[0] = cid & 255;
-        data[1] = cid >> 8;
-        data.set(m, 2);
-        cb({ data: data, rssi: d.rssi });
-      }
+      // Only the advertising data crosses into the app: the advertiser's address is never read.
+      cb({ data: new Uint8Array(d.data), rssi: d.rssi });
     },
     { filters: [{ manufacturerData: f }], interval: interval, window: win },
   );

@@ -28,8 +28,7 @@ interface EspruinoAes {
 
 interface EspruinoScanDevice {
   rssi: number;
-  manufacturer?: number;
-  manufacturerData?: ArrayBuffer;
+  data: ArrayBuffer;
 }
 
 declare const NRF: {

@@ -3,7 +3,6 @@
  * run (console message, nothing started) without native AES or without provisioning; once running, the
  * console is detached so the host link owns the wire and nobody gets a REPL on a mounted reader.
  */
-import { cborCodec } from '../app/cbor-codec';
 import { READER_TUNING, startReader } from '../app/reader';
 import { PN532_DEFAULTS, Pn532, type Pn532Bus } from '../drivers/pn532';
 import { hsuBus, i2cBus, PN532_ADDR } from '../drivers/pn532-bus';
@@ -66,7 +65,6 @@ export function runReader(b: BoardProfile): void {
       link: serialLink(port, chunk),
       aes: aes,
       rnd: espruinoRandom,
-      codec: cborCodec,
     },
     READER_TUNING,
     BW_VERSION,

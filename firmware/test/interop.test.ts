@@ -1,0 +1,163 @@
+/**
+ * Interop: the reader app against the protocol's own host side, i.e. HostChannel under LinkSession (the
+ * reliable session the host bridge runs) with the message schema as its validator. Every message the reader
+ * sends must pass the schema, and the session's acks, resends and decisions must drive the reader correctly.
+ */
+import {
+  type CborMap,
+  Deframer,
+  encodeFrame,
+  fromHex,
+  HostChannel,
+  LinkSession,
+  messageFromCbor,
+  messageToCbor,
+  nobleAes,
+  type SessionOut,
+  secureRandom,
+  toHex,
+} from '@badgewire/protocol';
+import { describe, expect, it } from 'vitest';
+import { SELECT_BW } from '../src/app/apdu';
+import { MSG_HEARTBEAT, MSG_SIGHTING, MSG_TAP } from '../src/app/msg';
+import { READER_TUNING, startReader } from '../src/app/reader';
+import { NFC_ISODEP } from '../src/ports';
+import { FakeClock, FakeFlash, FakeOutputs, FakeRadio, FakeSystem } from './fakes';
+import { clockLinkPair, FakeNfc } from './harness';
+
+const ID = fromHex('0102030405060708');
+const KEY = fromHex('00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff');
+
+function world(flash = new FakeFlash(), clock = new FakeClock()) {
+  if (!flash.readJSON('bw.cfg')) flash.writeJSON('bw.cfg', { id: toHex(ID), key: toHex(KEY), cid: 0xffff });
+  const pair = clockLinkPair(clock);
+  const radio = new FakeRadio();
+  const nfc = new FakeNfc();
+  const out = new FakeOutputs();
+  const reader = startReader(
+    {
+      radio,
+      nfc,
+      flash,
+      out,
+      clock,
+      sys: new FakeSystem(),
+      link: pair.a,
+      aes: nobleAes,
+      rnd: { fill: (o: Uint8Array) => crypto.getRandomValues(o) },
+    },
+    READER_TUNING,
+    '0.1.0',
+  )!;
+  // The host: HostChannel + LinkSession + schema check, with its I/O edge here.
+  const ch = new HostChannel(nobleAes, secureRandom, {
+    lookup: (r) => (toHex(r) === toHex(ID) ? { key: KEY, prev: null } : null),
+  });
+  const sess = new LinkSession(ch, {
+    initiator: true,
+    known: [MSG_SIGHTING, MSG_TAP, MSG_HEARTBEAT],
+    check: (m) => {
+      const r = messageFromCbor(m);
+      return r.ok ? 0 : r.code;
+    },
+  });
+  const got: { seq: number; msg: CborMap }[] = [];
+  const faults: number[] = [];
+  let timer = -1;
+  const apply = (o: SessionOut): void => {
+    for (const s of o.send) pair.b.write(encodeFrame(s));
+    for (const f of o.faults) faults.push(f.code);
+    const ds = o.deliver.slice();
+    for (const d of ds) {
+      got.push({ seq: d.seq, msg: d.msg });
+      if (d.seq > 0) apply(sess.durable(d.seq, clock.now()));
+    }
+    if (o.wakeAt > 0) {
+      if (timer >= 0) clock.clearTimer(timer);
+      timer = clock.setTimer(Math.max(0, o.wakeAt - clock.now()), () => {
+        timer = -1;
+        apply(sess.tick(clock.now()));
+      });
+    }
+  };
+  const df = new Deframer(
+    (p) => apply(sess.receive(p, clock.now())),
+    () => faults.push(-1),
+  );
+  pair.b.onData((c) => df.push(c));
+  apply(sess.tick(clock.now()));
+  return { clock, flash, pair, radio, nfc, out, reader, sess, got, faults, apply };
+}
+
+describe('reader app ↔ protocol LinkSession host', () => {
+  it('handshakes on the ALERT, delivers schema-valid events and heartbeats, and acts on a decision', () => {
+    const w = world();
+    w.clock.advance(6000);
+    expect(w.sess.ch.isUp()).toBe(true);
+    w.radio.scanning!.cb({ data: fromHex('02010614ffffff11115d75e6563a6e2b53bee108ca5711fe'), rssi: -61 });
+    w.clock.advance(100);
+    const chal = fromHex('0011223344556677');
+    w.apply(
+      w.sess.send(
+        messageToCbor({ type: 21, seq: 0, list: [chal], ttlS: 30, firstId: 41 }),
+        true,
+        w.clock.now(),
+      ),
+    );
+    w.clock.advance(100);
+    w.nfc.answer = (apdu) => {
+      if (toHex(apdu) === toHex(SELECT_BW)) return fromHex('9000');
+      return Uint8Array.from([0x12, ...new Uint8Array(32).fill(3), 0x90, 0]);
+    };
+    w.nfc.target = NFC_ISODEP;
+    w.clock.advance(500);
+    const tap = w.got.find((d) => d.msg[0] === MSG_TAP)!;
+    expect(messageFromCbor(tap.msg)).toMatchObject({
+      ok: true,
+      value: { type: 17, kind: 0, challengeId: 41 },
+    });
+    w.apply(
+      w.sess.send(
+        messageToCbor({
+          type: 18,
+          seq: 0,
+          tapSeq: tap.seq,
+          allow: true,
+          relayMs: 1200,
+          led: 0,
+          buzzer: 0,
+          reason: 0,
+        }),
+        false,
+        w.clock.now(),
+      ),
+    );
+    w.clock.advance(12000);
+    expect(w.out.events).toContain('relay:1200');
+    const sighting = w.got.find((d) => d.msg[0] === MSG_SIGHTING)!;
+    expect(messageFromCbor(sighting.msg)).toMatchObject({ ok: true, value: { type: 16, rssi: -61 } });
+    expect(w.got.some((d) => d.msg[0] === MSG_HEARTBEAT && d.msg[3] !== undefined)).toBe(true);
+    expect(w.got.map((d) => d.seq).filter((s) => s > 0)).toEqual([1, 2]);
+    // No schema or session faults on the host side, and the reader's queue drained.
+    expect(w.faults).toEqual([]);
+    expect(w.reader.box.size()).toBe(0);
+  });
+
+  it('after a reader reboot the host gets the queued events exactly once', () => {
+    const w = world();
+    w.pair.cut();
+    for (let i = 0; i < 3; i++)
+      w.radio.scanning!.cb({
+        data: fromHex('02010614ffffff11' + toHex(new Uint8Array(16).fill(i + 1))),
+        rssi: -70,
+      });
+    w.clock.advance(10);
+    expect(w.reader.box.size()).toBe(3);
+    w.reader.taps.stop();
+    const w2 = world(w.flash, w.clock);
+    w2.clock.advance(8000);
+    expect(w2.got.map((d) => d.seq).filter((s) => s > 0)).toEqual([1, 2, 3]);
+    expect(w2.faults).toEqual([]);
+    expect(w2.reader.box.size()).toBe(0);
+  });
+});
