@@ -7,6 +7,7 @@
 import {
   type BadgeAdvert,
   BleAdapter,
+  CLOSE_LOST,
   CLOSE_REMOTE,
   NUS_NOTIFY,
   NUS_SERVICE,
@@ -214,3 +215,53 @@ describeLinkContract(
   },
   { closeReachesPeer: true, largeBytes: 16 * 1024 },
 );
+
+describe('BLE adapter loss', () => {
+  it('unplugging the HCI UART closes open links with CLOSE_LOST and reports the adapter lost', async () => {
+    const pty = await openTempPtyPair();
+    const controller = await VirtualController.open(pty.b);
+    const adapter = await BleAdapter.open({ uart: { port: pty.a }, poweredOnTimeoutMs: 20_000 });
+    try {
+      const reader = newReader();
+      controller.addPeripheral(reader);
+      const link = await within(adapter.connect(reader.address), 15_000, 'connect');
+      const closed = new Promise<number>((r) => link.onClose(r));
+      const lost = new Promise<string>((r) => adapter.onLost(r));
+      await pty.kill();
+      expect(await within(closed, 10_000, 'link closed')).toBe(CLOSE_LOST);
+      expect(await within(lost, 10_000, 'adapter lost')).toMatch(/poweredOff|disappeared/);
+      expect(link.write(pattern(4, 1))).toBeLessThan(0);
+    } finally {
+      adapter.close();
+      await controller.close();
+      await pty.dispose();
+    }
+  });
+});
+
+describe('badge scan filter', () => {
+  it('passes only the configured company id', async () => {
+    const { adapter, controller } = await getRig();
+    const got: BadgeAdvert[] = [];
+    const sig = signal();
+    const scan = adapter.scanBadges(
+      (a) => {
+        got.push(a);
+        sig.ping();
+      },
+      { watchdogMs: 0, companyId: 0x0590 },
+    );
+    try {
+      await within(controller.whenScanning(), 10_000, 'scan enable');
+      const ad = (company: number, tag: number) =>
+        Uint8Array.from([5, 0xff, company & 0xff, company >> 8, tag, tag]);
+      controller.advertise({ addr: 'd1:00:00:00:00:10', addrType: 'random', data: ad(0x0059, 1), rssi: -40 });
+      controller.advertise({ addr: 'd1:00:00:00:00:11', addrType: 'random', data: ad(0x0590, 2), rssi: -41 });
+      await sig.until(() => got.length >= 1, 10_000, 'filtered advert');
+      expect(got.map((a) => a.address)).toEqual(['d1:00:00:00:00:11']);
+      expect(Array.from(got[0]?.manufacturerData ?? [])).toEqual([0x90, 0x05, 2, 2]);
+    } finally {
+      scan.stop();
+    }
+  });
+});

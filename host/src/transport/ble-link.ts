@@ -135,6 +135,15 @@ export class NobleLink implements Link {
     return out;
   }
 
+  /** The adapter is gone: no disconnect can be sent, so the link just dies. */
+  lost(): void {
+    this.ending = false;
+    this.queue.length = 0;
+    this.queued = 0;
+    this.finish(CLOSE_LOST);
+    this.detach();
+  }
+
   private disconnect(): void {
     this.ending = false;
     if (this.peripheral.state === 'connected' || this.peripheral.state === 'connecting') {

@@ -6,6 +6,7 @@
  * The default export's `.state` is never touched: reading it starts HCI on the default adapter and keeps the
  * process alive. `close()` always calls `noble.stop()`.
  */
+import { stat } from 'node:fs';
 import type { Noble, Peripheral } from '@stoprocent/noble';
 import { NobleLink, type NobleLinkOptions } from './ble-link';
 import { type BadgeAdvert, type BadgeScan, type BadgeScanOptions, startBadgeScan } from './ble-scan';
@@ -75,7 +76,44 @@ export class BleAdapter {
   private stopped = false;
   private readonly scans = new Set<BadgeScan>();
 
-  private constructor(readonly noble: Noble) {}
+  private readonly links = new Set<NobleLink>();
+  private readonly lostCbs: ((why: string) => void)[] = [];
+  private lostReason: string | undefined;
+  private presence: NodeJS.Timeout | undefined;
+
+  private constructor(
+    readonly noble: Noble,
+    uartPort: string | undefined,
+  ) {
+    noble.on('stateChange', (state: string) => {
+      if (state !== 'poweredOn') this.lose('adapter state ' + state);
+    });
+    if (uartPort) {
+      // serialport can miss the unplug of the HCI UART (see serial.ts), and noble's own reconnect polls
+      // SerialPort.list(), so the path itself is watched too.
+      this.presence = setInterval(() => {
+        stat(uartPort, (err) => {
+          if (err && err.code === 'ENOENT') this.lose('HCI UART ' + uartPort + ' disappeared');
+        });
+      }, 500);
+      this.presence.unref();
+    }
+  }
+
+  /** Called once if the adapter goes away (unplugged, powered off); every open NobleLink closes with CLOSE_LOST. */
+  onLost(cb: (why: string) => void): void {
+    if (this.lostReason !== undefined) setImmediate(() => cb(this.lostReason as string));
+    else this.lostCbs.push(cb);
+  }
+
+  private lose(why: string): void {
+    if (this.lostReason !== undefined || this.stopped) return;
+    this.lostReason = why;
+    clearInterval(this.presence);
+    for (const l of this.links) l.lost();
+    this.links.clear();
+    for (const cb of this.lostCbs.splice(0)) cb(why);
+  }
 
   /** Loads noble, starts HCI and waits for `poweredOn`; rejects with a typed error that says what to fix. */
   static async open(opts: BleOptions): Promise<BleAdapter> {
@@ -124,7 +162,7 @@ export class BleAdapter {
       noble.stop();
       throw e;
     }
-    return new BleAdapter(noble);
+    return new BleAdapter(noble, opts.uart?.port);
   }
 
   /** Connects to a reader and opens its Nordic UART Service as a Link. */
@@ -164,6 +202,8 @@ export class BleAdapter {
         );
       }
       const link = new NobleLink(p, tx, rx, opts);
+      this.links.add(link);
+      link.onClose(() => this.links.delete(link));
       await withTimeout(rx.subscribeAsync(), timeoutMs, () => fail('timed out subscribing to'));
       return link;
     } catch (e) {
@@ -184,6 +224,7 @@ export class BleAdapter {
   close(): void {
     if (this.stopped) return;
     this.stopped = true;
+    clearInterval(this.presence);
     for (const s of this.scans) s.stop();
     this.noble.removeAllListeners('discover');
     this.noble.stop();
