@@ -43,7 +43,7 @@ export function staticReaders(byTenant: Record<string, ReaderInfo[]>): ReaderReg
 }
 
 export async function startHarness(
-  stream: { idleMs?: number; heartbeatMs?: number; maxBufferedBytes?: number } = {},
+  stream: { idleMs?: number; heartbeatMs?: number; maxBufferedBytes?: number; maxPerTenant?: number } = {},
 ): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'bw-api-'));
   const cert = await ensureCertificate({ dir: join(dir, 'tls') });

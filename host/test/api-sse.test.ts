@@ -145,6 +145,26 @@ describe('event stream (SSE)', () => {
     }
   });
 
+  it('caps open streams per tenant without affecting other tenants', async () => {
+    const capped = await startHarness({ maxPerTenant: 2 });
+    try {
+      const a = openStream(capped, '/v1/events', await capped.token());
+      const b = openStream(capped, '/v1/events', await capped.token());
+      expect([await a.status, await b.status]).toEqual([200, 200]);
+      const c = openStream(capped, '/v1/events', await capped.token());
+      expect(await c.status).toBe(429);
+      const g = openStream(capped, '/v1/events', await capped.token({}, 'globex'));
+      expect(await g.status).toBe(200);
+      a.abort();
+      await sleep(100);
+      const d = openStream(capped, '/v1/events', await capped.token());
+      expect(await d.status).toBe(200);
+      for (const s of [b, d, g]) s.abort();
+    } finally {
+      await capped.close();
+    }
+  });
+
   it('counts open streams back to zero once they close', async () => {
     await sleep(50);
     expect(h.api.metrics.gauge('badgewire_api_streams_open', '').get()).toBe(0);
