@@ -177,6 +177,29 @@ describe('BW-SC handshake', () => {
   });
 });
 
+describe('BW-SC renewal', () => {
+  it("opens the reader's records sealed under the replaced session until the new one carries traffic", () => {
+    const h = makeHost({ maxFails: 4 });
+    const r = makeReader();
+    handshake(h, r);
+    const hs = h.receive(only(r.receive(h.start(), 1)), 1);
+    expect(hs.up).toBe(true); // host switched; the CONFIRM is still on the wire
+    const inFlight: Uint8Array[] = [];
+    for (let i = 0; i < 10; i++) {
+      const b = r.seal(EVENT, 1);
+      if (!b.ok) throw new Error('seal');
+      inFlight.push(b.value);
+    }
+    for (const b of inFlight.slice(0, 9)) expect(h.receive(b, 1).body).not.toBeNull();
+    expect(h.isUp()).toBe(true);
+    expect(r.receive(hs.send[0] as Uint8Array, 1).up).toBe(true);
+    const fresh = r.seal(EVENT, 1);
+    if (!fresh.ok) throw new Error('seal');
+    expect(h.receive(fresh.value, 1).body).not.toBeNull();
+    expect(code(h.receive(inFlight[9] as Uint8Array, 1))).toBe(E_CH_TAG); // the old session is gone now
+  });
+});
+
 describe('BW-SC records', () => {
   it('rejects forged, replayed and reordered records', () => {
     const { h, r } = up();

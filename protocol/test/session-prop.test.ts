@@ -2,10 +2,12 @@
  * Exactly-once in effect: over random schedules of loss, duplication, reordering, reconnects, host restarts
  * (losing what it had not stored) and reader reboots (keeping its unacknowledged events in flash), every
  * event the reader accepted reaches the host journal exactly once and in order, and the reader never sees an
- * acknowledgement for an event the host has not stored.
+ * acknowledgement for an event the host has not stored. Renewals happen with traffic in flight.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { HostChannel } from '../src/link/host-channel';
+import { RENEW_CTR } from '../src/link/record';
 import { Pair, T_TAP } from './session-pair';
 
 type Act =
@@ -15,7 +17,8 @@ type Act =
   | { k: 'store' }
   | { k: 'reconnect' }
   | { k: 'hostRestart' }
-  | { k: 'readerReboot' };
+  | { k: 'readerReboot' }
+  | { k: 'renew' };
 
 const act: fc.Arbitrary<Act> = fc.oneof(
   { weight: 3, arbitrary: fc.constant<Act>({ k: 'event' }) },
@@ -41,7 +44,12 @@ const act: fc.Arbitrary<Act> = fc.oneof(
   { weight: 2, arbitrary: fc.constant<Act>({ k: 'store' }) },
   {
     weight: 1,
-    arbitrary: fc.constantFrom<Act>({ k: 'reconnect' }, { k: 'hostRestart' }, { k: 'readerReboot' }),
+    arbitrary: fc.constantFrom<Act>(
+      { k: 'reconnect' },
+      { k: 'hostRestart' },
+      { k: 'readerReboot' },
+      { k: 'renew' },
+    ),
   },
 );
 
@@ -77,6 +85,10 @@ function run(seed: number, acts: Act[]): void {
       p.h.inbox.length = 0;
       p.take(p.r, p.r.s.linkDown(p.now));
       p.take(p.h, p.h.s.linkDown(p.now));
+    } else if (a.k === 'renew') {
+      const s = (p.h.ch as HostChannel).s;
+      if (s) s.tx = Math.max(s.tx, RENEW_CTR); // the host renews with traffic in flight
+      p.tick();
     } else if (a.k === 'hostRestart') {
       p.h.got.length = stored;
       const got = p.h.got;

@@ -8,6 +8,7 @@ import {
   E_CH_EXPIRED,
   E_CH_HANDSHAKE,
   E_CH_NO_SESSION,
+  E_CH_REPLAY,
   E_CH_STATE,
   E_CH_TOO_MANY_FAILURES,
   E_CH_UNKNOWN_READER,
@@ -80,6 +81,11 @@ export class HostChannel {
   maxFails: number;
   maxAge: number;
   s: Session | null = null;
+  /**
+   * The session a renewal replaced, for receiving only: the reader keeps sealing under it until our CONFIRM
+   * arrives, so its records in flight must not count as forgeries. Dropped at the first record of the new one.
+   */
+  old: Session | null = null;
   peer: Peer | null = null;
   /** The HELLO in flight, until an AUTH answers it. */
   hello: Uint8Array | null = null;
@@ -148,6 +154,8 @@ export class HostChannel {
     }
     const raw = copyOf(pk.raw, 0, pk.raw.length);
     out.send.push(encodeConfirm(this.aes, keys, hello, raw));
+    const same = this.peer !== null && equalCt(this.peer.readerId, a.readerId);
+    this.old = same ? this.s : null;
     this.s = newSession(a.ver, keys, DIR_H2R, now);
     this.peer = { readerId: a.readerId, info: a.info, ver: a.ver, usedPrev: usedPrev };
     this.hello = null;
@@ -165,8 +173,18 @@ export class HostChannel {
     }
     const r = openRecord(this.rc, s, pk, this.maxFails);
     if (r.ok) {
+      this.old = null;
       out.body = r.value;
       return out;
+    }
+    const old = this.old;
+    if (old && s.rx === 0 && r.code !== E_CH_REPLAY) {
+      const ro = openRecord(this.rc, old, pk, this.maxFails);
+      if (ro.ok) {
+        s.fails--;
+        out.body = ro.value;
+        return out;
+      }
     }
     if (r.code === E_CH_TOO_MANY_FAILURES) this.s = null;
     return failed(out, r);
@@ -184,6 +202,7 @@ export class HostChannel {
 
   reset(): void {
     this.s = null;
+    this.old = null;
     this.hello = null;
     this.nh = null;
   }
