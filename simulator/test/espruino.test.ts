@@ -397,3 +397,42 @@ describe('StorageFile (Storage.open)', () => {
     expect(dev.storage.list().filter((n) => n.startsWith('log')).length).toBeGreaterThan(1);
   });
 });
+
+describe('event loop details', () => {
+  it('runs promise jobs right after the callback that queued them, before the next timer', () => {
+    const { clock, dev } = run(`
+      setTimeout(function () { Promise.resolve(1).then(function (v) { print("job " + v); }); print("t1"); }, 10);
+      setTimeout(function () { print("t2"); }, 10);
+      Promise.resolve().then(function () { print("boot job"); });
+    `);
+    clock.advance(10);
+    expect(lines(dev)).toEqual(['boot job', 't1', 'job 1', 't2']);
+  });
+
+  it('an auto watchdog reboots a board stuck in a loop', () => {
+    const { clock, dev } = device('puckjs', 100);
+    dev.install('E.enableWatchdog(1); setTimeout(function () { for (;;) {} }, 5);');
+    dev.boot();
+    clock.advance(6);
+    expect(dev.resets).toEqual([{ at: 5, reason: 'watchdog' }]);
+    expect(dev.state).toBe('running');
+  });
+
+  it('E.setConsole moves the REPL so Serial1 data reaches on("data")', () => {
+    const clock = new VirtualClock();
+    const dev = new EspruinoDevice({ board: 'esp32', clock });
+    dev.install(
+      'Serial1.on("data", function (d) { print("got " + d); }); setTimeout(function () { E.setConsole(null); }, 100);',
+    );
+    dev.boot();
+    expect(dev.consolePort).toBe('Serial1');
+    dev.serial('Serial1').write(new Uint8Array([0x41]));
+    clock.advance(50);
+    expect(dev.consoleOutput).not.toContain('got A');
+    clock.advance(100);
+    dev.serial('Serial1').write(new Uint8Array([0x42]));
+    clock.advance(0);
+    expect(dev.consoleOutput).toContain('got B');
+    expect(dev.consolePort).toBe(null);
+  });
+});

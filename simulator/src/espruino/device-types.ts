@@ -8,6 +8,7 @@ import type { VirtualClock } from '../clock';
 import type { VirtualFlash } from './flash';
 import type { GlobalsResult } from './globals';
 import type { I2cDevice } from './hardware';
+import type { DeviceHost } from './host';
 import { MemoryWalker } from './memory';
 import type { BootCode } from './memory-code';
 import { type Realm, TRAMPOLINE_GLOBAL } from './realm';
@@ -132,4 +133,29 @@ export function markBuiltins(g: Record<string, unknown>, b: BootState): void {
   for (const m of Object.values(b.modules))
     b.builtinKeys.set(m as object, new Set(Object.getOwnPropertyNames(m)));
   for (const k of Object.getOwnPropertyNames(g)) b.intrinsics.add(k);
+}
+
+/**
+ * E.enableWatchdog(timeout, isAuto): with isAuto false the firmware must call E.kickWatchdog() within the
+ * timeout (virtual time) or the board reboots. isAuto is kicked by the idle loop, so only a stuck call (the
+ * wall-clock guard) trips it, handled where the error is reported.
+ */
+export function armWatchdog(
+  host: DeviceHost,
+  b: BootState,
+  timeoutS: number,
+  isAuto: boolean,
+  reboot: () => void,
+): void {
+  b.watchdog = { timeoutMs: Math.max(1, timeoutS) * 1000, isAuto };
+  b.lastKick = host.clock.now();
+  if (isAuto) return;
+  const check = (): void => {
+    const wd = b.watchdog;
+    if (!wd) return;
+    const due = b.lastKick + wd.timeoutMs;
+    if (host.clock.now() >= due) reboot();
+    else host.later(due - host.clock.now(), check);
+  };
+  host.later(b.watchdog.timeoutMs, check);
 }

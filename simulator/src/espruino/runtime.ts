@@ -14,6 +14,7 @@ import type { VirtualClock } from '../clock';
 import { SeededRandom } from '../random';
 import { createCrypto } from './crypto';
 import {
+  armWatchdog,
   BootState,
   type ConsoleHooks,
   type DeviceError,
@@ -338,7 +339,7 @@ export class EspruinoDevice {
         return { usage: m.usage, total: m.total };
       },
       sizeOf: (v) => sizeOfValue(realm, b, v),
-      watchdog: (timeoutS, isAuto) => this.armWatchdog(host, b, timeoutS, isAuto),
+      watchdog: (timeoutS, isAuto) => armWatchdog(host, b, timeoutS, isAuto, () => this.reboot('watchdog')),
       kick: () => {
         b.lastKick = this.clock.now();
       },
@@ -378,20 +379,6 @@ export class EspruinoDevice {
     this.clock.setTimer(0, () => {
       if (this.gen === gen) fn();
     });
-  }
-
-  private armWatchdog(host: DeviceHost, b: BootState, timeoutS: number, isAuto: boolean): void {
-    b.watchdog = { timeoutMs: Math.max(1, timeoutS) * 1000, isAuto };
-    b.lastKick = this.clock.now();
-    if (isAuto) return;
-    const check = (): void => {
-      const wd = b.watchdog;
-      if (!wd) return;
-      const due = b.lastKick + wd.timeoutMs;
-      if (this.clock.now() >= due) this.reboot('watchdog');
-      else host.later(due - this.clock.now(), check);
-    };
-    host.later(b.watchdog.timeoutMs, check);
   }
 
   /** For the console: the current boot's state. */
