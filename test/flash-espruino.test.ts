@@ -2,11 +2,14 @@
  * The serial flashing tool against the emulated Espruino console on a real pty: the host end is a real
  * SerialLink (serialport 13), the board is the simulator's EspruinoDevice behind openConsolePty.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { openSerialLink, type SerialLink } from '@badgewire/host';
 import { EspruinoConsole, EspruinoDevice, openConsolePty, VirtualClock } from '@badgewire/simulator';
 import { afterEach, describe, expect, it } from 'vitest';
-import { flashBundle } from '../firmware/build/flash/index';
+import { flashBundle, runFlash } from '../firmware/build/flash/index';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -33,7 +36,7 @@ async function board() {
     cleanups.push(() => link.close());
     return link;
   };
-  return { dev, open };
+  return { dev, open, hostPath: pty.hostPath };
 }
 
 describe('flashBundle over a pty to the emulated Espruino console', () => {
@@ -80,5 +83,26 @@ describe('flashBundle over a pty to the emulated Espruino console', () => {
     const r = await flashBundle(link, other, { chunkSize: 256, load: false });
     expect(r.restarted).toBe(true);
     expect(r.written).toBe(r.chunks);
+  });
+});
+
+describe('runFlash (the CLI action)', () => {
+  it('flashes a bundle file through an injected serial opener and reports progress', async () => {
+    const { dev, hostPath } = await board();
+    const dir = mkdtempSync(join(tmpdir(), 'bw-flash-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, 'reader.js');
+    writeFileSync(file, 'var bwCli = 6 * 7;\n');
+    const lines: string[] = [];
+    const r = await runFlash(
+      file,
+      { port: hostPath },
+      (path, baudRate) => openSerialLink({ path, baudRate }),
+      (l) => lines.push(l),
+    );
+    expect(r.loaded).toBe(true);
+    expect(lines.at(-1)).toMatch(/CRC verified, loaded/);
+    const v = dev.eval('bwCli');
+    expect(v.ok && v.value).toBe(42);
   });
 });
