@@ -6,6 +6,15 @@
  */
 import { type Comment, parse } from 'acorn';
 import {
+  checkStaticInheritance,
+  ERROR_CLASSES,
+  ESPRUINO_MODULES,
+  FORBIDDEN_GLOBALS,
+  NO_PROTO_BUILTINS,
+  regexpProblems,
+  TYPED,
+} from './subset-rules';
+import {
   type AnyNode,
   analyseScopes,
   children,
@@ -14,6 +23,8 @@ import {
   type Ref,
   type Scope,
 } from './subset-scope';
+
+export { ESPRUINO_MODULES, regexpProblems } from './subset-rules';
 
 export interface Violation {
   rule: string;
@@ -31,107 +42,8 @@ export interface SubsetOptions {
   ignore?: readonly string[];
 }
 
-/** Built-in modules of the Espruino firmware builds we target; anything else would need an upload. */
-export const ESPRUINO_MODULES: readonly string[] = [
-  'Storage',
-  'crypto',
-  'heatshrink',
-  'Flash',
-  'ESP32',
-  'Wifi',
-  'NetworkJS',
-  'net',
-  'http',
-  'tls',
-  'dgram',
-  'neopixel',
-  'Trig',
-  'ble_hid_controls',
-];
-
-/** Globals the interpreter does not have (ReferenceError there), or that only exist in Node. */
-const FORBIDDEN_GLOBALS: { [k: string]: string } = {
-  Map: 'use a plain object keyed by string',
-  Set: 'use a plain object or an array',
-  WeakMap: 'use a plain object',
-  WeakSet: 'use a plain object',
-  WeakRef: 'not available',
-  FinalizationRegistry: 'not available',
-  Symbol: 'not available',
-  BigInt: 'not available',
-  Reflect: 'not available',
-  Proxy: 'not available',
-  RangeError: 'only Error, TypeError, SyntaxError, ReferenceError and InternalError exist',
-  EvalError: 'only Error, TypeError, SyntaxError, ReferenceError and InternalError exist',
-  URIError: 'only Error, TypeError, SyntaxError, ReferenceError and InternalError exist',
-  AggregateError: 'only Error, TypeError, SyntaxError, ReferenceError and InternalError exist',
-  TextEncoder: 'use E.toUint8Array / E.toString',
-  TextDecoder: 'use E.toString',
-  Buffer: 'Node only: use Uint8Array',
-  Intl: 'not available',
-  queueMicrotask: 'not available',
-  setImmediate: 'Node only: use setTimeout',
-  structuredClone: 'not available',
-  module: 'Node only',
-  exports: 'Node only (bundle with --format=iife)',
-  __dirname: 'Node only',
-  __filename: 'Node only',
-};
-
-const ERROR_CLASSES = ['Error', 'TypeError', 'SyntaxError', 'ReferenceError', 'RangeError', 'InternalError'];
-const TYPED = [
-  'Uint8Array',
-  'Int8Array',
-  'Uint8ClampedArray',
-  'Uint16Array',
-  'Int16Array',
-  'Uint32Array',
-  'Int32Array',
-  'Float32Array',
-  'Float64Array',
-];
-/** Built-ins whose `X.prototype.method` is undefined on Espruino (espruino/Espruino#159). Object is fine. */
-const NO_PROTO_BUILTINS = [
-  'Array',
-  'String',
-  'Function',
-  'Number',
-  'Boolean',
-  'ArrayBuffer',
-  'RegExp',
-  'Date',
-];
-
 function isFree(ref: Ref | undefined): boolean {
   return ref !== undefined && ref.decl === undefined;
-}
-
-/** Scans a RegExp source for the parts Espruino silently mis-matches: `{n}` quantifiers and lookaround. */
-export function regexpProblems(pattern: string, flags: string): string[] {
-  const out: string[] = [];
-  let inClass = false;
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i];
-    if (c === '\\') {
-      i++;
-      continue;
-    }
-    if (inClass) {
-      if (c === ']') inClass = false;
-      continue;
-    }
-    if (c === '[') inClass = true;
-    else if (c === '{' && /^\{\d+(,\d*)?\}/.test(pattern.slice(i)))
-      out.push('a {n} quantifier (it silently never matches)');
-    else if (c === '(' && pattern[i + 1] === '?') {
-      const k = pattern[i + 2];
-      if (k === '=' || k === '!') out.push('a lookahead (it silently never matches)');
-      else if (k === '<' && (pattern[i + 3] === '=' || pattern[i + 3] === '!')) out.push('a lookbehind');
-      else if (k === '<') out.push('a named group');
-    }
-  }
-  for (const f of flags) if (!'gim'.includes(f)) out.push(`the "${f}" flag`);
-  return out;
 }
 
 export function checkEspruinoSubset(source: string, opts: SubsetOptions = {}): Violation[] {
@@ -313,6 +225,7 @@ export function checkEspruinoSubset(source: string, opts: SubsetOptions = {}): V
 
   visit(program, undefined, '');
   checkOrder(refs, report);
+  checkStaticInheritance(program, report);
   out.sort((a, b) => a.line - b.line || a.column - b.column);
   return out;
 }

@@ -79,6 +79,16 @@ const CASES: [string, string, string][] = [
     'var X = class { static m() { return new this(); } };',
   ],
   ['math-pow', 'var p = Math.pow(2, 31);', 'var p = 2147483648;'],
+  [
+    'static-inheritance',
+    'class A { static s() { return 1; } } class B extends A {} B.s();',
+    'class A { static s() { return 1; } } class B extends A {} A.s();',
+  ],
+  [
+    'static-inheritance',
+    'var A = class { static s() {} }; var B = class extends A {}; B.s();',
+    'var A = class { static s() {} }; var B = class extends A { static s() { A.s(); } }; B.s();',
+  ],
 ];
 
 describe('checkEspruinoSubset', () => {
