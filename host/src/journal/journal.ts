@@ -6,6 +6,8 @@
  * never creates a second event. The `data` payload (badge refs, raw frames) is sealed with AES-256-GCM under
  * the tenant's journal data key; kind, reader id and time stay clear because the stream filters on them.
  */
+
+import type { Statement } from 'better-sqlite3';
 import { BadgewireError } from '../errors';
 import { open, seal, utf8 } from '../keys/aead';
 import type { Logger } from '../log/index';
@@ -96,6 +98,8 @@ export class SqliteJournal implements Journal {
   readonly stats = { commits: 0, appended: 0, retransmits: 0 };
   private last: number;
   private readonly subs = new Set<(ev: JournalEvent) => void>();
+  /** Prepared read statements, one per filter shape (at most four). */
+  private readonly reads = new Map<string, Statement<unknown[]>>();
   private readonly byId;
   private readonly insert;
 
@@ -213,7 +217,7 @@ export class SqliteJournal implements Journal {
 
   read(after: number, limit: number, filter?: { kind?: EventKind; readerId?: string }): JournalEvent[] {
     const where = ['pos > ?'];
-    const args: (string | number)[] = [Math.max(0, Math.floor(after))];
+    const args: (string | number)[] = [Number.isFinite(after) ? Math.max(0, Math.floor(after)) : 0];
     if (filter?.kind !== undefined) {
       where.push('kind = ?');
       args.push(filter.kind);
@@ -222,12 +226,11 @@ export class SqliteJournal implements Journal {
       where.push('reader_id = ?');
       args.push(filter.readerId);
     }
-    args.push(Math.max(0, Math.min(10_000, Math.floor(limit))));
-    const rows = this.db
-      .prepare(
-        `SELECT pos, id, kind, reader_id, at, data FROM events WHERE ${where.join(' AND ')} ORDER BY pos LIMIT ?`,
-      )
-      .all(...args) as {
+    args.push(Number.isFinite(limit) ? Math.max(0, Math.min(10_000, Math.floor(limit))) : 0);
+    const sql = `SELECT pos, id, kind, reader_id, at, data FROM events WHERE ${where.join(' AND ')} ORDER BY pos LIMIT ?`;
+    let stmt = this.reads.get(sql);
+    if (!stmt) this.reads.set(sql, (stmt = this.db.prepare(sql)));
+    const rows = stmt.all(...args) as {
       pos: number;
       id: string;
       kind: EventKind;
