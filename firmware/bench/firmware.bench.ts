@@ -34,7 +34,7 @@ async function unminified(board: BoardName, role: Role): Promise<number> {
     write: false,
     conditions: ['source'],
     external: ['Storage', 'crypto'],
-    define: { BW_VERSION: '"bench"' },
+    define: { BW_VERSION: '"bench"', BW_NFC: board === 'mdbt42q' ? '"hsu"' : '"i2c"' },
     tsconfigRaw: { compilerOptions: { useDefineForClassFields: false } },
     logLevel: 'silent',
   });

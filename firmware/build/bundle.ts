@@ -8,6 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { ESP32, MDBT42Q, PUCKJS } from '../src/board/profiles';
 import { checkEspruinoSubset, type Violation } from './subset';
 import { BOARDS, type BoardName, type BundleBudget, bundleBudget } from './subset-budget';
 
@@ -18,6 +19,7 @@ export const ROLES: readonly Role[] = ['reader', 'badge'];
 export const FIRMWARE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 const PROFILE_CONST: { [K in BoardName]: string } = { puckjs: 'PUCKJS', mdbt42q: 'MDBT42Q', esp32: 'ESP32' };
+const PROFILES = { puckjs: PUCKJS, mdbt42q: MDBT42Q, esp32: ESP32 };
 
 export interface Budget {
   reader: number;
@@ -95,7 +97,7 @@ export async function buildFirmware(
     conditions: ['source'],
     external: ['Storage', 'crypto'],
     mainFields: ['module', 'main'],
-    define: { BW_VERSION: JSON.stringify(version) },
+    define: { BW_VERSION: JSON.stringify(version), BW_NFC: JSON.stringify(PROFILES[board].nfc) },
     // Plain assignments for class fields: no __publicField helper in the bundle.
     tsconfigRaw: { compilerOptions: { useDefineForClassFields: false, verbatimModuleSyntax: true } },
     logLevel: 'silent',

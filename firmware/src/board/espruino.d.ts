@@ -71,3 +71,5 @@ declare const console: { log(s: string): void };
 
 /** Firmware version string, injected by the build (esbuild `define`). */
 declare const BW_VERSION: string;
+/** The board profile's PN532 wiring ('i2c' or 'hsu'), injected by the build so the other driver is dropped. */
+declare const BW_NFC: string;

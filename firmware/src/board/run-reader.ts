@@ -31,7 +31,7 @@ export function runReader(b: BoardProfile): void {
   const flash = espruinoFlash();
   const cfg = flash.readJSON('bw.cfg') as { link?: string } | undefined;
   const which = (cfg && cfg.link) || b.link;
-  if (which === 'Serial1' && b.nfc === 'hsu') {
+  if (which === 'Serial1' && BW_NFC === 'hsu') {
     sys.log('badgewire: Serial1 drives the PN532 on ' + b.name + '; use "link":"ble". Refusing to run.');
     return;
   }
@@ -47,7 +47,8 @@ export function runReader(b: BoardProfile): void {
     chunk = 512;
   }
   let bus: Pn532Bus;
-  if (b.nfc === 'i2c') {
+  // BW_NFC is the profile's wiring, fixed at build time, so the bundle carries only one bus driver.
+  if (BW_NFC === 'i2c') {
     I2C1.setup({ scl: b.scl, sda: b.sda, bitrate: 100000 });
     bus = i2cBus(I2C1, PN532_ADDR);
   } else {
