@@ -128,6 +128,8 @@ describe('RelayDetector', () => {
         { id: 'r1', x: 0, y: 0 },
         { id: 'r2', x: 3, y: 4 },
         { id: 'r3', x: 300, y: 400 },
+        { id: 'hallA', x: 0, y: 100, zone: 'hall' },
+        { id: 'hallB', x: 0, y: 180, zone: 'hall' },
       ],
       maxSpeedMps: 7,
       horizonMs: 30_000,
@@ -144,6 +146,13 @@ describe('RelayDetector', () => {
     expect(d.observe('e2', 'r3', 100_000)).toBeNull(); // beyond the horizon
     expect(d.observe('e3', 'r1', 0)).toBeNull();
     expect(d.observe('e3', 'unknown', 10)).toBeNull();
+  });
+
+  it('never flags two readers of the same zone', () => {
+    const d = det();
+    d.observe('e9', 'hallA', 0);
+    expect(d.observe('e9', 'hallB', 100)).toBeNull();
+    expect(d.observe('e9', 'r1', 200)).not.toBeNull();
   });
 
   it('forgets keys after the horizon', () => {

@@ -9,6 +9,8 @@ export interface ReaderPosition {
   /** Metres in one venue coordinate system. */
   x: number;
   y: number;
+  /** Readers in the same zone (one room, one booth) never flag each other: overlapping coverage is normal. */
+  zone?: string;
 }
 
 export interface RelayFlag {
@@ -46,6 +48,7 @@ export class RelayDetector {
     const a = this.pos.get(prev.reader);
     const b = this.pos.get(readerId);
     if (a === undefined || b === undefined) return null;
+    if (a.zone !== undefined && a.zone === b.zone) return null;
     const d = Math.hypot(a.x - b.x, a.y - b.y);
     const speed = d / Math.max(dt / 1000, 0.001);
     if (speed <= this.maxSpeed) return null;
