@@ -59,10 +59,20 @@ async function tokens() {
     .setIssuedAt(Math.floor(now / 1000))
     .setExpirationTime(Math.floor(now / 1000) + 600)
     .sign(kp.privateKey);
-  const ours = await rate(1000, () => verify(`Bearer ${t}`));
-  const naive = await rate(1000, async () =>
-    jwtVerify(t, await importJWK(jwk, 'EdDSA'), { audience: AUD, currentDate: new Date(now) }),
-  );
+  const oursOnce = () => rate(500, () => verify(`Bearer ${t}`));
+  const naiveOnce = () =>
+    rate(500, async () =>
+      jwtVerify(t, await importJWK(jwk, 'EdDSA'), { audience: AUD, currentDate: new Date(now) }),
+    );
+  // The machine is shared: warm both up, interleave three rounds and keep each side's best.
+  await oursOnce();
+  await naiveOnce();
+  let ours = 0;
+  let naive = 0;
+  for (let r = 0; r < 3; r++) {
+    ours = Math.max(ours, await oursOnce());
+    naive = Math.max(naive, await naiveOnce());
+  }
   return { ours, naive };
 }
 
@@ -108,7 +118,7 @@ async function mqtt() {
   const stores = new TenantStores({ dataDir: dir, keys: { journalKey: () => key }, windowMs: 0 });
   const key = randomBytes(32);
   const j = stores.get('acme').journal;
-  const N = 3000;
+  const N = 2000;
   await Promise.all(
     Array.from({ length: N }, (_, i) =>
       j.append({ id: `r1:${i}`, kind: 'decision', readerId: 'r1', at: now, data: { outcome: 'granted' } }),
@@ -130,8 +140,13 @@ async function mqtt() {
     await out.stop();
     return r;
   };
-  const windowed = await run(64);
-  const stopWait = await run(1);
+  await run(64); // warm-up
+  let windowed = 0;
+  let stopWait = 0;
+  for (let r = 0; r < 3; r++) {
+    windowed = Math.max(windowed, await run(64));
+    stopWait = Math.max(stopWait, await run(1));
+  }
   await stores.closeAll();
   await broker.stop();
   rmSync(dir, { recursive: true, force: true });
