@@ -92,6 +92,15 @@ describe('Espruino console (in-process)', () => {
     expect(dev.eval('count').value).toBe(13);
   });
 
+  it('E.setBootCode stores .bootcde and load() runs it, then init fires', () => {
+    const { dev, send } = setup();
+    send("\x10E.setBootCode(\"var booted = 1; E.on('init', function () { print('init ran'); });\");\n");
+    expect(Buffer.from(dev.storage.read('.bootcde')!).toString()).toContain('var booted = 1');
+    const out = send('\x10load()\n');
+    expect(out).toContain('init ran');
+    expect(dev.eval('booted').value).toBe(1);
+  });
+
   it('reset() clears RAM and re-prints the banner; save() survives a power cut', () => {
     const { dev, send } = setup();
     send('\x10var kept = 42;\n');

@@ -3,7 +3,7 @@
  * `socat` joins two ptys back to back; the device end is opened with the real `serialport` package and wired
  * to the device's console port; the tool opens `hostPath`. Each received chunk is delivered by advancing the
  * virtual clock by 0 ms (Espruino handles input in its idle loop), unless `pump` is off and the caller
- * drives the clock itself.
+ * drives the clock itself. `port` moves the REPL there first (default: the board's console port).
  */
 import { join } from 'node:path';
 import { SerialPort } from 'serialport';
@@ -26,6 +26,7 @@ export async function openConsolePty(
   const dir = opts.dir ?? ptyDir('bw-espruino-');
   const pair = await openPtyPair(join(dir, 'host'), join(dir, 'device'));
   const portName = (opts.port ?? dev.consolePort ?? 'Serial1') as SerialName;
+  if (dev.consolePort !== portName) dev.setConsole(portName);
   const endpoint = dev.serial(portName);
   const con = dev.console instanceof EspruinoConsole ? dev.console : new EspruinoConsole(dev);
   const serial = new SerialPort({ path: pair.b, baudRate: 115200, autoOpen: false });

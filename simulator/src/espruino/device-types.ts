@@ -25,7 +25,7 @@ export interface EspruinoDeviceOptions {
   seed?: number | string;
   /** Where the REPL starts (default: Bluetooth on nRF52 boards, Serial1 on ESP32); null for none. */
   console?: SerialName | null;
-  /** Wall-clock guard per firmware call in ms: an infinite loop is interrupted, never waited out. */
+  /** Wall-clock guard per firmware call in ms (default 10 000): an endless loop is interrupted, not waited out. */
   guardMs?: number;
   /** Virtual ms between memory checks while running (default 60 000; 0: only at boot and on process.memory()). */
   memoryCheckMs?: number;

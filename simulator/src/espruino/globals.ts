@@ -134,7 +134,7 @@ export function installGlobals(g: Record<string, unknown>, host: DeviceHost, lif
   env.STORAGE = board.storageBytes;
   env.RAM = board.vars * board.blockSize;
   env.SERIAL = '0';
-  env.CONSOLE = 'Bluetooth';
+  env.CONSOLE = life.consoleName() ?? 'null';
   env.MODULES = 'Storage,crypto,heatshrink';
   proc.env = env;
   proc.version = '2v29';

@@ -81,7 +81,7 @@ export class EspruinoDevice {
       `${Array.from(mac, (b) => b.toString(16).padStart(2, '0')).join(':')} random`,
     );
     this.i2c = opts.i2c;
-    this.guardMs = opts.guardMs ?? 2000;
+    this.guardMs = opts.guardMs ?? 10_000;
     this.memoryCheckMs = opts.memoryCheckMs ?? 60_000;
     const names: SerialName[] =
       this.board.name === 'esp32' ? ['Serial1', 'Serial2', 'Bluetooth'] : ['Serial1', 'Bluetooth'];
@@ -367,7 +367,8 @@ export class EspruinoDevice {
     markBuiltins(g, b);
   }
 
-  private setConsole(name: string | null): void {
+  /** Moves the REPL to another port (E.setConsole from outside), or removes it (null). */
+  setConsole(name: SerialName | string | null): void {
     if (name !== null && !this.serials.has(name)) return;
     this.consoleOn = name;
   }
