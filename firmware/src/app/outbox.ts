@@ -1,19 +1,31 @@
 /**
- * The durable offline queue: a bounded ring of encoded events in flash (Storage files `bwq<slot>` plus the
- * meta record `bwq`), surviving reboots. Each event carries a reader sequence number that never repeats,
+ * The durable offline queue: a bounded ring of encoded events in flash (Storage files `bwq<slot>`, each
+ * `BE32 seq ‖ event`), surviving reboots. Each event carries a reader sequence number that never repeats,
  * so the host journals it exactly once in effect however often it is retransmitted; an ACK(seq) removes
  * everything up to seq. When full, the oldest event is dropped and counted (health reports it): a bounded
  * ring is the stated trade-off for a device with 40 KB of flash. Stored bytes are events as sent (badge
  * ciphertext and reader metadata), never anything else.
+ *
+ * Flash wear: an event costs one record write and, once acknowledged, one erase. The meta record `bwq`
+ * ({h: scan start, r: seq reservation, lost}) is rewritten only every RESERVE events: after a reboot the
+ * queue is rebuilt by scanning the slots between h and r, and numbering resumes after the last record
+ * found (or at r when none is left, which the post-handshake ACK base tells the host to skip to).
  */
 import type { Flash } from '../ports';
 
 const META = 'bwq';
+const RESERVE = 32;
 
 interface Meta {
   h: number;
-  n: number;
+  r: number;
   lost: number;
+}
+
+function seqOf(b: Uint8Array | undefined): number {
+  return b && b.length >= 4
+    ? (b[0] as number) * 0x1000000 + ((b[1] as number) << 16) + (((b[2] as number) << 8) | (b[3] as number))
+    : -1;
 }
 
 export class Outbox {
@@ -23,16 +35,28 @@ export class Outbox {
   head: number;
   /** Next seq to assign. */
   next: number;
+  /** Every seq below this may have been used (persisted ahead of use). */
+  resv: number;
   lost: number;
 
   constructor(flash: Flash, cap: number) {
     this.flash = flash;
     this.cap = cap;
     const m = flash.readJSON(META) as Meta | undefined;
-    const ok = m && typeof m.h === 'number' && typeof m.n === 'number' && m.h <= m.n && m.n - m.h <= cap;
-    this.head = ok ? (m as Meta).h : 1;
-    this.next = ok ? (m as Meta).n : 1;
+    const ok = m && typeof m.h === 'number' && typeof m.r === 'number' && m.h >= 1 && m.h <= m.r;
+    const h = ok ? (m as Meta).h : 1;
+    const r = ok ? (m as Meta).r : 1;
     this.lost = ok ? (m as Meta).lost || 0 : 0;
+    let first = -1;
+    let last = -1;
+    for (let s = h; s < r; s++) {
+      if (this.get(s) === undefined) continue;
+      if (first < 0) first = s;
+      last = s;
+    }
+    this.head = first < 0 ? r : first;
+    this.next = first < 0 ? r : last + 1;
+    this.resv = r;
   }
 
   size(): number {
@@ -44,31 +68,41 @@ export class Outbox {
   }
 
   save(): void {
-    this.flash.writeJSON(META, { h: this.head, n: this.next, lost: this.lost });
+    this.flash.writeJSON(META, { h: this.head, r: this.resv, lost: this.lost });
   }
 
-  /** Reserves the next sequence number; `store` must follow with the encoded event. */
+  /** The seq the next `store` assigns. */
   take(): number {
     return this.next;
   }
 
-  /** Stores the encoded event for seq `take()` returned; the record is written before the meta moves. */
+  /** Stores the encoded event under seq `take()` returned (the reservation is persisted before use). */
   store(bytes: Uint8Array): number {
     const seq = this.next;
+    if (seq >= this.resv) {
+      this.resv = seq + RESERVE;
+      this.save();
+    }
     if (this.size() >= this.cap) {
       this.flash.erase(this.name(this.head));
       this.head++;
       this.lost++;
     }
-    this.flash.write(this.name(seq), bytes);
+    const rec = new Uint8Array(bytes.length + 4);
+    rec[0] = (seq >>> 24) & 255;
+    rec[1] = (seq >>> 16) & 255;
+    rec[2] = (seq >>> 8) & 255;
+    rec[3] = seq & 255;
+    rec.set(bytes, 4);
+    this.flash.write(this.name(seq), rec);
     this.next = seq + 1;
-    this.save();
     return seq;
   }
 
   get(seq: number): Uint8Array | undefined {
-    if (seq < this.head || seq >= this.next) return undefined;
-    return this.flash.read(this.name(seq));
+    const b = this.flash.read(this.name(seq));
+    // A slot holds one seq at a time: a record of another seq (or none) means this one is gone.
+    return b && seqOf(b) === seq ? new Uint8Array(b.subarray(4)) : undefined;
   }
 
   /**
@@ -80,7 +114,12 @@ export class Outbox {
     const to = Math.min(seq + 1, this.next);
     for (let s = this.head; s < to; s++) this.flash.erase(this.name(s));
     this.head = to;
-    if (seq >= this.next) this.head = this.next = seq + 1;
-    this.save();
+    if (seq >= this.next) {
+      this.head = this.next = seq + 1;
+      if (this.next >= this.resv) {
+        this.resv = this.next + RESERVE;
+        this.save();
+      }
+    }
   }
 }
