@@ -131,6 +131,15 @@ describe('NTAG 424 DNA SUN (AN12196)', () => {
   });
 });
 
+describe('an10922FileKeys', () => {
+  it('refuses, at configuration time, a suffix that cannot fit M with a 7-byte UID', () => {
+    expect(() => an10922FileKeys(fastAes, new Uint8Array(16), new Uint8Array(25))).toThrow(TypeError);
+    expect(() => an10922FileKeys(fastAes, new Uint8Array(32), new Uint8Array(10))).toThrow(TypeError);
+    const f = an10922FileKeys(fastAes, new Uint8Array(16), new Uint8Array(24));
+    expect(f(new Uint8Array(7)).length).toBe(16);
+  });
+});
+
 describe('parseSunUrl', () => {
   it('rejects malformed URLs with E_SUN_FORMAT', () => {
     const bad = [

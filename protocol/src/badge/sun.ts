@@ -102,6 +102,9 @@ export function an10922FileKeys(
   master: Uint8Array,
   suffix: Uint8Array,
 ): (uid: Uint8Array) => Uint8Array {
+  // Checked here, at configuration time: a 7-byte UID plus the suffix must fit AN10922's 31-byte M.
+  if (suffix.length > 24) throw new TypeError('an10922FileKeys: AID ‖ SystemIdentifier must be <= 24 bytes');
+  if (master.length !== 16) throw new TypeError('an10922FileKeys: master key must be 16 bytes');
   return (uid) => {
     const m = new Uint8Array(uid.length + suffix.length);
     m.set(uid, 0);
