@@ -115,7 +115,7 @@ export function checkStaticInheritance(
   program: AnyNode,
   report: (rule: string, node: AnyNode, message: string) => void,
 ): void {
-  const classes: { [name: string]: { statics: string[]; sup: string | undefined } } = {};
+  const classes: { [name: string]: { statics: string[]; sup: string | undefined } } = Object.create(null);
   const addClass = (name: string, cls: AnyNode): void => {
     const statics: string[] = [];
     for (const m of cls.body.body)

@@ -65,7 +65,8 @@ function patternNames(p: AnyNode | null, out: AnyNode[]): void {
 }
 
 function newScope(node: AnyNode, parent: Scope | undefined, isFunction: boolean, isLoop = false): Scope {
-  return { node, parent, isFunction, isLoop, decls: {} };
+  // No prototype: an identifier may be called `__proto__` or `constructor`.
+  return { node, parent, isFunction, isLoop, decls: Object.create(null) };
 }
 
 function nearestFunction(s: Scope): Scope {

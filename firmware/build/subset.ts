@@ -207,7 +207,7 @@ export function checkEspruinoSubset(source: string, opts: SubsetOptions = {}): V
       case 'Identifier': {
         const r = refOf.get(node);
         // `typeof X` on a missing global is safe on Espruino too (feature detection).
-        if (r && isFree(r) && FORBIDDEN_GLOBALS[node.name] !== undefined && parent?.operator !== 'typeof')
+        if (r && isFree(r) && Object.hasOwn(FORBIDDEN_GLOBALS, node.name) && parent?.operator !== 'typeof')
           report(
             'forbidden-global',
             node,

@@ -3,6 +3,7 @@
  * §3, §5) and accepts the nearest snippet that runs there; esbuild output of subset TypeScript passes.
  */
 import { buildSync, transformSync } from 'esbuild';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checkEspruinoSubset } from '../build/subset';
 import { BOARDS, bundleBudget, flashBootVars } from '../build/subset-budget';
@@ -187,5 +188,26 @@ describe('bundleBudget', () => {
     expect(r.problems.join('\n')).toMatch(/does not fit the 40960 B Storage/);
     expect(bundleBudget(big, 'esp32').ok).toBe(true);
     expect(BOARDS.mdbt42q.aes).toBe(false);
+  });
+});
+
+describe('checkEspruinoSubset on arbitrary text', () => {
+  it('never throws: unparseable input is one "syntax" violation, positions are 1-based', () => {
+    const snippets = CASES.flatMap((c) => [c[1], c[2]]);
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string({ maxLength: 40 }),
+          fc
+            .tuple(fc.constantFrom(...snippets), fc.nat(), fc.string({ maxLength: 3 }))
+            .map(([s, at, ins]) => s.slice(0, at % (s.length + 1)) + ins + s.slice(at % (s.length + 1))),
+        ),
+        (src) => {
+          const v = checkEspruinoSubset(src);
+          return v.every((x) => x.line >= 1 && x.column >= 1 && typeof x.rule === 'string');
+        },
+      ),
+      { numRuns: 10000 },
+    );
   });
 });

@@ -130,3 +130,24 @@ describe('NFC and BLE connection events', () => {
     ]);
   });
 });
+
+describe('NRF.findDevices', () => {
+  it('collates packets per device over the scan time, whatever the id string', () => {
+    const clock = new VirtualClock();
+    const dev = new EspruinoDevice({ board: 'puckjs', clock });
+    dev.install(
+      'NRF.findDevices(function (list) { print(list.length, list.map(function (d) { return d.id + "/" + d.rssi; }).join(" ")); }, 1000);',
+    );
+    dev.boot();
+    const ad = new Uint8Array([3, 0xff, 0x90, 0x05]);
+    for (const [id, rssi] of [
+      ['a', -70],
+      ['__proto__', -60],
+      ['a', -50],
+    ] as const)
+      dev.radio.hooks!.deliver({ id, rssi, data: ad });
+    clock.advance(1000);
+    expect(dev.consoleOutput.trim()).toBe('2 a/-50 __proto__/-60');
+    expect(({} as Record<string, unknown>).rssi).toBeUndefined();
+  });
+});

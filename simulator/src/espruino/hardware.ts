@@ -51,8 +51,8 @@ export class PinBank {
   resolve(p: PinRef): number {
     if (typeof p === 'number') return p;
     const name = typeof p === 'string' ? p : p.name;
-    const alias = PIN_ALIASES[this.board]?.[name];
-    if (alias !== undefined) return alias;
+    const aliases = PIN_ALIASES[this.board] ?? {};
+    if (Object.hasOwn(aliases, name)) return aliases[name] as number;
     const m = /^D(\d+)$/.exec(name);
     if (m) return Number(m[1]);
     throw new Error(`unknown pin ${name}`);

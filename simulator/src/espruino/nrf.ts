@@ -152,17 +152,18 @@ export function createNrf(
   nrf.findDevices = (cb: unknown, o?: unknown) => {
     const timeout =
       typeof o === 'number' ? o : Number((o as { timeout?: number } | undefined)?.timeout ?? 2000);
-    const seen: { [id: string]: Record<string, unknown> } = {};
+    // A Map: device ids come from the air and may be any string (`__proto__` included).
+    const seen = new Map<string, Record<string, unknown>>();
     const prevFilters = (o as { filters?: unknown } | undefined)?.filters;
     scanCb = (d: Record<string, unknown>) => {
-      seen[String(d.id)] = Object.assign(seen[String(d.id)] ?? realm.object(), d);
+      seen.set(String(d.id), Object.assign(seen.get(String(d.id)) ?? realm.object(), d));
     };
     filters = Array.isArray(prevFilters) ? (prevFilters as Record<string, unknown>[]) : [];
     radio.scanning = true;
     host.later(timeout, () => {
       scanCb = undefined;
       radio.scanning = false;
-      host.invoke(cb, undefined, [realm.array(Object.values(seen))]);
+      host.invoke(cb, undefined, [realm.array([...seen.values()])]);
     });
   };
   nrf.setAdvertising = (data: unknown, o?: unknown) => {

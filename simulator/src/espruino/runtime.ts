@@ -345,7 +345,7 @@ export class EspruinoDevice {
       },
       hwRand: () => this.rng.u32() | 0,
       require: (name) => {
-        if (name in b.modules) return b.modules[name];
+        if (Object.hasOwn(b.modules, name)) return b.modules[name];
         throw realm.error('Error', `Module ${name} not found`);
       },
       echo: (on) => {

@@ -20,7 +20,7 @@ export interface StorageEntry {
 
 export class StorageError extends Error {}
 
-const pad4 = (n: number): number => (n + 3) & ~3;
+const pad4 = (n: number): number => Math.ceil(n / 4) * 4;
 
 export class FlashStorage {
   constructor(readonly flash: VirtualFlash) {}
@@ -46,8 +46,11 @@ export class FlashStorage {
     for (;;) {
       const h = this.headerAt(addr);
       if (!h) break;
+      const next = addr + HEADER + pad4(h.size);
+      // A header claiming more than the chip holds is corrupt: nothing after it is trusted or writable.
+      if (next > this.flash.size) return { live, trash, end: this.flash.size };
       (h.deleted ? trash : live).push({ name: h.name, addr, size: h.size });
-      addr += HEADER + pad4(h.size);
+      addr = next;
     }
     return { live, trash, end: addr };
   }
