@@ -28,7 +28,7 @@ import { clockLinkPair, FakeNfc } from './harness';
 const ID = fromHex('0102030405060708');
 const KEY = fromHex('00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff');
 
-function world(flash = new FakeFlash(), clock = new FakeClock()) {
+function world(flash = new FakeFlash(), clock = new FakeClock(), hostKey = KEY) {
   if (!flash.readJSON('bw.cfg')) flash.writeJSON('bw.cfg', { id: toHex(ID), key: toHex(KEY), cid: 0xffff });
   const pair = clockLinkPair(clock);
   const radio = new FakeRadio();
@@ -51,7 +51,7 @@ function world(flash = new FakeFlash(), clock = new FakeClock()) {
   )!;
   // The host: HostChannel + LinkSession + schema check, with its I/O edge here.
   const ch = new HostChannel(nobleAes, secureRandom, {
-    lookup: (r) => (toHex(r) === toHex(ID) ? { key: KEY, prev: null } : null),
+    lookup: (r) => (toHex(r) === toHex(ID) ? { key: hostKey, prev: null } : null),
   });
   const sess = new LinkSession(ch, {
     initiator: true,
@@ -159,5 +159,39 @@ describe('reader app ↔ protocol LinkSession host', () => {
     expect(w2.got.map((d) => d.seq).filter((s) => s > 0)).toEqual([1, 2, 3]);
     expect(w2.faults).toEqual([]);
     expect(w2.reader.box.size()).toBe(0);
+  });
+});
+
+describe('REKEY from the host', () => {
+  it('stores the new key before acknowledging it; the next handshake runs on the new key', () => {
+    const w = world();
+    w.clock.advance(6000);
+    expect(w.sess.ch.isUp()).toBe(true);
+    const k2 = fromHex('77'.repeat(16) + '88'.repeat(16));
+    w.apply(w.sess.send(messageToCbor({ type: 25, seq: 0, key: k2, keyId: 1 }), true, w.clock.now()));
+    w.clock.advance(200);
+    expect((w.flash.readJSON('bw.cfg') as { key: string }).key).toBe(toHex(k2));
+    // The host's REKEY was acknowledged: nothing is left for its session to resend.
+    expect(w.sess.q).toHaveLength(0);
+    // A rebooted reader on the same flash proves the new key to a host that knows only the new key.
+    const w2 = world(w.flash, w.clock, k2);
+    w.pair.cut();
+    w2.clock.advance(6000);
+    expect(w2.sess.ch.isUp()).toBe(true);
+  });
+
+  it('refuses an unusable key (all one byte value) and leaves it unacknowledged', () => {
+    const w = world();
+    w.clock.advance(6000);
+    w.apply(
+      w.sess.send(
+        messageToCbor({ type: 25, seq: 0, key: new Uint8Array(32).fill(0xff), keyId: 1 }),
+        true,
+        w.clock.now(),
+      ),
+    );
+    w.clock.advance(200);
+    expect((w.flash.readJSON('bw.cfg') as { key: string }).key).toBe(toHex(KEY));
+    expect(w.sess.q).toHaveLength(1);
   });
 });

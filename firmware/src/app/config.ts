@@ -4,7 +4,7 @@
  *     "si": scan interval ms, "sw": scan window ms, "dd": de-dup window ms, "relay": ms }
  * A missing or unusable file means "unprovisioned": the reader refuses to run (no scan, no NFC, no link).
  */
-import { fromHex, keyUsable } from '@badgewire/protocol/device';
+import { fromHex, keyUsable, toHex } from '@badgewire/protocol/device';
 import type { Flash } from '../ports';
 
 export const CONFIG_FILE = 'bw.cfg';
@@ -61,6 +61,14 @@ export function loadConfig(flash: Flash): ReaderConfig | null {
     dd: num(raw.dd, 30000, 1000, 600000),
     relay: num(raw.relay, 3000, 100, 10000),
   };
+}
+
+/** Stores a new link key (REKEY) in the config file; true once it is in flash. */
+export function saveKey(flash: Flash, key: Uint8Array): boolean {
+  const raw = flash.readJSON(CONFIG_FILE) as { key?: string } | undefined;
+  if (!raw || typeof raw !== 'object' || !keyUsable(key)) return false;
+  raw.key = toHex(key);
+  return flash.writeJSON(CONFIG_FILE, raw);
 }
 
 export const UNPROVISIONED_MSG =

@@ -23,6 +23,8 @@ export interface ReaderSide {
   isUp(): boolean;
   kick(): Uint8Array;
   reset(): void;
+  /** Installs a new long-term key (after it was stored durably); the running session continues. */
+  setKey(k: Uint8Array): { ok: boolean };
 }
 
 export interface HostLinkOptions {
@@ -40,7 +42,8 @@ export class HostLink {
   box: Outbox;
   clock: Clock;
   o: HostLinkOptions;
-  onMsg: (m: CborMap) => void;
+  /** Handles one host message; false when it could not be stored (no ACK, so the host resends it). */
+  onMsg: (m: CborMap) => boolean;
   df: Deframer;
   /** Next event seq to transmit. */
   ptr: number;
@@ -56,7 +59,7 @@ export class HostLink {
     box: Outbox,
     clock: Clock,
     o: HostLinkOptions,
-    onMsg: (m: CborMap) => void,
+    onMsg: (m: CborMap) => boolean,
   ) {
     this.link = link;
     this.ch = ch;
@@ -134,10 +137,10 @@ export class HostLink {
       }
       return;
     }
-    this.onMsg(m);
+    const done = this.onMsg(m);
     const seq = m[1] as number;
-    if (seq > 0) {
-      // Handled in RAM at once (challenge pools, config): acknowledge it as durable.
+    if (seq > 0 && done) {
+      // Handled (challenge pools and config in RAM, a new key in flash): acknowledge it as durable.
       if (seq > this.got) this.got = seq;
       this.ack();
     }

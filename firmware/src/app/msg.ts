@@ -11,6 +11,7 @@ export const MSG_HEARTBEAT = 19;
 export const MSG_CONFIG = 20;
 export const MSG_CHALLENGES = 21;
 export const MSG_ACK = 23;
+export const MSG_REKEY = 25;
 
 /** TAP kind (key 3). */
 export const KIND_CHALLENGE = 0;
@@ -20,4 +21,4 @@ export const KIND_SUN = 2;
 // Keys: SIGHTING 2 adv, 3 rssi, 4 uptimeMs | TAP 2 frame, 3 kind, 4 challengeId, 5 uptimeMs |
 // DECISION 2 tapSeq, 3 allow, 4 relayMs, 5 led, 6 buzzer, 7 reason | HEARTBEAT 2 uptimeS, 3 freeVars,
 // 4 errorFlags, 5 fw, 6 tamper, 7 queued | CONFIG 2 doorId, 3 mode, 4 scanIntervalMs, 5 scanWindowMs,
-// 6 rssiFloor, 7 dedupMs | CHALLENGES 2 list, 3 ttlS, 4 firstId | ACK 2 durable, 3 base.
+// 6 rssiFloor, 7 dedupMs | CHALLENGES 2 list, 3 ttlS, 4 firstId | ACK 2 durable, 3 base | REKEY 2 key, 3 keyId.

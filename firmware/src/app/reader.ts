@@ -19,10 +19,18 @@ import type {
   System,
 } from '../ports';
 import { LED_RED } from '../ports';
-import { loadConfig, UNPROVISIONED_MSG } from './config';
+import { loadConfig, saveKey, UNPROVISIONED_MSG } from './config';
 import { Door } from './door';
 import { HostLink } from './hostlink';
-import { MSG_CHALLENGES, MSG_CONFIG, MSG_DECISION, MSG_HEARTBEAT, MSG_SIGHTING, MSG_TAP } from './msg';
+import {
+  MSG_CHALLENGES,
+  MSG_CONFIG,
+  MSG_DECISION,
+  MSG_HEARTBEAT,
+  MSG_REKEY,
+  MSG_SIGHTING,
+  MSG_TAP,
+} from './msg';
 import { Outbox } from './outbox';
 import { Sightings } from './sightings';
 import { Taps } from './taps';
@@ -163,7 +171,8 @@ export class Reader {
     return null;
   }
 
-  message(m: CborMap): void {
+  /** Acts on one host message; false only when a REKEY could not be stored (then it is not acknowledged). */
+  message(m: CborMap): boolean {
     const t = m[0];
     if (t === MSG_DECISION) {
       // Only an answer to the latest tap, while the host is reachable and the tap is fresh: never a stale one.
@@ -173,7 +182,7 @@ export class Reader {
       const list = m[2];
       const ttl = m[3];
       const first = m[4];
-      if (!Array.isArray(list) || typeof ttl !== 'number' || typeof first !== 'number') return;
+      if (!Array.isArray(list) || typeof ttl !== 'number' || typeof first !== 'number') return true;
       const exp = this.p.clock.now() + ttl * 1000;
       for (let i = 0; i < list.length; i++) {
         const c = list[i];
@@ -191,7 +200,13 @@ export class Reader {
     } else if (t === MSG_CONFIG) {
       if (typeof m[6] === 'number') this.seen.floor = m[6];
       if (typeof m[7] === 'number' && m[7] > 0) this.seen.win = m[7];
+    } else if (t === MSG_REKEY) {
+      // The new key is in flash before the channel uses it or the host hears the ACK.
+      const k = m[2];
+      if (!(k instanceof Uint8Array) || !saveKey(this.p.flash, k)) return false;
+      this.host.ch.setKey(k);
     }
+    return true;
   }
 
   health(): CborMap {
@@ -247,9 +262,7 @@ export function startReader(p: ReaderPorts, t: ReaderTuning, ver: string): Reade
     box,
     p.clock,
     { dead: t.dead, rto: t.rto, win: 4 },
-    (m: CborMap) => {
-      if (r) r.message(m);
-    },
+    (m: CborMap) => (r ? r.message(m) : true),
   );
   r = new Reader(p, t, ver, host, door, seen, box);
   const rr = r;
