@@ -2,38 +2,36 @@
  * The reader registry: provisioning states, the key lookup for BW-SC, online/offline supervision, challenge
  * pools for door readers, decisions and rekeys. One ReaderSession per attached link.
  *
- * Provisioning (OSDP's install -> keyed -> enforced, without OSDP's public install key):
- *   unprovisioned  known, no key: its handshakes are refused (E_CH_UNKNOWN_READER).
- *   keyed          K_r written over USB by the provisioning tool; not yet proven on the link.
- *   enforced       the reader completed a handshake with K_r. From here the key changes only by an
- *                  authenticated REKEY, or by an explicit operator re-provisioning (`replace: true`).
- * Never silently re-keyed: `provision` on a keyed or enforced reader without `replace` throws E_KEY_STATE.
+ * Provisioning (OSDP's install -> keyed -> enforced, without OSDP's public install key), read from the keyring:
+ *   unprovisioned  no live key: its handshakes are refused (E_CH_UNKNOWN_READER).
+ *   keyed          a key was issued (host CSPRNG) and written over USB; not yet proven on the link.
+ *   enforced       the reader completed a handshake with its key (active). From here the key changes only by
+ *                  an authenticated REKEY: `provision` refuses (E_KEY_STATE), so nothing re-keys silently.
  */
 import { randomBytes } from 'node:crypto';
 import type { Clock, HeartbeatMsg, Link, ReaderKeys } from '@badgewire/protocol';
 import { toHex } from '@badgewire/protocol';
 import type { ReaderInfo, ReaderLinkState, ReaderRegistry } from '../api/readers';
 import { BadgewireError } from '../errors';
+import type { ReaderKey, ReaderKeyring } from './keyring';
 import { type PeerState, type ReaderEvent, ReaderSession } from './reader-session';
 
 export type ProvisioningState = 'unprovisioned' | 'keyed' | 'enforced';
 
+/** What the hub keeps per reader besides its keys (which live in the keyring). */
 export interface ReaderRecord {
   /** 16 hex digits: the 8-byte reader id. */
   id: string;
   tenant: string;
-  state: ProvisioningState;
-  key: Uint8Array | null;
-  /** The key before an unconfirmed rekey; kept for one handshake. */
-  prev: Uint8Array | null;
-  keyId: number;
+  /** Counts REKEYs sent (the REKEY message's keyId). */
+  keyGen: number;
   door: boolean;
   doorId?: string;
   recvDurable: number;
   nextSeq: number;
 }
 
-/** Where reader records live (keys included: the bridge backs this with the sealed key store). */
+/** Where reader records live. */
 export interface ReaderStore {
   load(id: string): ReaderRecord | undefined;
   save(r: ReaderRecord): void;
@@ -57,6 +55,7 @@ export type HubEvent = ReaderEvent & { tenant: string };
 
 export interface HubOptions {
   store: ReaderStore;
+  keyring: ReaderKeyring;
   clock: Clock;
   /** Resolves after the journal write; the ACK to the reader follows. */
   onEvent(ev: HubEvent): Promise<void>;
@@ -100,10 +99,7 @@ export class ReaderHub implements ReaderRegistry {
     const r: ReaderRecord = {
       id,
       tenant,
-      state: 'unprovisioned',
-      key: null,
-      prev: null,
-      keyId: 0,
+      keyGen: 0,
       door: opts.door ?? false,
       doorId: opts.doorId,
       recvDurable: 0,
@@ -113,18 +109,28 @@ export class ReaderHub implements ReaderRegistry {
     return r;
   }
 
-  /** Records the K_r the provisioning tool wrote over USB. */
-  provision(id: string, key: Uint8Array, opts: { replace?: boolean } = {}): void {
-    const r = this.o.store.load(id);
-    if (!r) throw new BadgewireError('E_KEY_UNKNOWN', 'register the reader before provisioning it', { id });
-    if (key.length !== 32) throw new BadgewireError('E_KEY_INPUT', 'a reader key is 32 bytes');
-    if (r.state !== 'unprovisioned' && !opts.replace)
-      throw new BadgewireError('E_KEY_STATE', 'reader already keyed: re-provisioning needs replace', { id });
-    r.key = new Uint8Array(key);
-    r.prev = null;
-    r.keyId++;
-    r.state = 'keyed';
-    this.o.store.save(r);
+  /**
+   * Issues a reader's first K_r and returns the bytes for the provisioning tool to write over USB. Refuses
+   * (E_KEY_STATE) when the reader already has a live key: a key changes only by an authenticated REKEY.
+   */
+  provision(id: string): Uint8Array {
+    if (!this.o.store.load(id))
+      throw new BadgewireError('E_KEY_UNKNOWN', 'register the reader before provisioning it', { id });
+    if (this.provisioning(id) !== 'unprovisioned')
+      throw new BadgewireError(
+        'E_KEY_STATE',
+        'reader already keyed: it can only be rekeyed over its session',
+        {
+          id,
+        },
+      );
+    return this.o.keyring.create(id).key;
+  }
+
+  provisioning(id: string): ProvisioningState {
+    const ks = this.o.keyring.keys(id);
+    if (ks.length === 0) return 'unprovisioned';
+    return ks.some((k) => k.state === 'active' || k.state === 'rotating') ? 'enforced' : 'keyed';
   }
 
   /** Wraps a link (serial port, BLE connection, simulator) in a reader session. */
@@ -150,9 +156,16 @@ export class ReaderHub implements ReaderRegistry {
   }
 
   lookup(rid: Uint8Array): ReaderKeys | null {
-    const r = this.o.store.load(toHex(rid));
-    if (!r || r.state === 'unprovisioned' || !r.key) return null;
-    return { key: r.key, prev: r.prev };
+    const id = toHex(rid);
+    if (!this.o.store.load(id)) return null;
+    const cur = this.current(id);
+    if (!cur) return null;
+    const prev = this.o.keyring.keys(id).find((k) => k.state === 'rotating');
+    return { key: cur.key, prev: prev ? prev.key : null };
+  }
+
+  private current(id: string): ReaderKey | undefined {
+    return this.o.keyring.keys(id).find((k) => k.state === 'issued' || k.state === 'active');
   }
 
   /** Sends a door decision back over the reader's authenticated session. */
@@ -168,10 +181,9 @@ export class ReaderHub implements ReaderRegistry {
   rekey(id: string): boolean {
     const r = this.o.store.load(id);
     const l = this.live.get(id);
-    if (!r || r.state !== 'enforced' || !r.key || !l || !l.session.isUp()) return false;
-    r.prev = r.key;
-    r.key = new Uint8Array(randomBytes(32));
-    r.keyId++;
+    if (!r || this.provisioning(id) !== 'enforced' || !l || !l.session.isUp()) return false;
+    this.o.keyring.rotate(id); // stored (sealed) before it is sent
+    r.keyGen++;
     this.o.store.save(r);
     this.sendRekey(r, l);
     return true;
@@ -242,9 +254,9 @@ export class ReaderHub implements ReaderRegistry {
     const l: Live =
       old?.session === s ? old : { session: s, transport, health: {}, pool: new Map(), nextChallengeId: 1 };
     this.live.set(id, l);
-    if (r.state === 'keyed') r.state = 'enforced';
-    if (r.prev && !s.channel.peer?.usedPrev) r.prev = null; // the new key is proven: forget the old one
-    this.o.store.save(r);
+    const cur = this.current(id);
+    // The current key is proven: it becomes active and a rotating previous key is revoked.
+    if (cur && !s.channel.peer?.usedPrev && cur.state === 'issued') this.o.keyring.activate(cur.id);
     if (r.door) this.sendChallenges(id, l);
   }
 
@@ -272,12 +284,13 @@ export class ReaderHub implements ReaderRegistry {
     const r = s.readerId ? this.o.store.load(s.readerId) : undefined;
     const l = s.readerId ? this.live.get(s.readerId) : undefined;
     // The reader never stored the REKEY: send it again once this session is up.
-    if (r?.key && l) queueMicrotask(() => this.sendRekey(r, l));
+    if (r && l) queueMicrotask(() => this.sendRekey(r, l));
   }
 
   private sendRekey(r: ReaderRecord, l: Live): void {
-    if (!r.key || !l.session.isUp()) return;
-    this.sent(r, l.session.send({ type: 25, seq: 0, key: r.key, keyId: r.keyId }, true));
+    const cur = this.current(r.id);
+    if (!cur || !l.session.isUp()) return;
+    this.sent(r, l.session.send({ type: 25, seq: 0, key: cur.key, keyId: r.keyGen }, true));
   }
 
   private poolLeft(l: Live): number {
