@@ -22,8 +22,6 @@ export class SerialPortState implements SerialEndpoint {
   private sinks: ((bytes: Uint8Array) => void)[] = [];
   /** Set by the running boot: where received bytes go. */
   deliver: ((bytes: Uint8Array) => void) | undefined;
-  /** Everything transmitted, for audits (bounded by the caller clearing it). */
-  readonly tx: Uint8Array[] = [];
   baud = 9600;
 
   constructor(readonly name: string) {}
@@ -41,7 +39,6 @@ export class SerialPortState implements SerialEndpoint {
 
   transmit(bytes: Uint8Array): void {
     if (bytes.length === 0) return;
-    this.tx.push(bytes);
     for (const s of this.sinks) s(bytes);
   }
 }
