@@ -53,9 +53,16 @@ class End implements Link {
   closed = false;
   private data: ((c: Uint8Array) => void)[] = [];
   private closers: ((code: number) => void)[] = [];
+  private cut = 7;
+  /** Writes arrive re-cut into chunks of 1..13 bytes, as a UART delivers them. */
   write(b: Uint8Array): number {
     if (this.closed) return -1;
-    this.peer.inbox.push(new Uint8Array(b));
+    for (let o = 0; o < b.length; ) {
+      this.cut = (this.cut * 5 + 3) % 13;
+      const n = Math.min(b.length - o, this.cut + 1);
+      this.peer.inbox.push(b.slice(o, o + n));
+      o += n;
+    }
     return b.length;
   }
   onData(cb: (c: Uint8Array) => void): void {
