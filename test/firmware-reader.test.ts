@@ -240,3 +240,16 @@ describe('reader bundle on the ESP32 profile', () => {
     expect(r.dev.errors).toEqual([]);
   });
 });
+
+describe('reader bundle watchdog', () => {
+  it('kicks the watchdog while healthy and lets it reset the board once memory is reported low', async () => {
+    const x = await boot();
+    connect(x);
+    x.clock.advance(60_000);
+    expect(x.dev.resets.filter((r) => r.reason === 'watchdog')).toEqual([]);
+    // From now on the interpreter reports LOW_MEMORY: the reader stops kicking and the watchdog fires.
+    x.dev.eval('E.getErrorFlags = function () { return ["LOW_MEMORY"]; };');
+    x.clock.advance(40_000);
+    expect(x.dev.resets.filter((r) => r.reason === 'watchdog').length).toBeGreaterThanOrEqual(1);
+  });
+});
