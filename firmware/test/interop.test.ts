@@ -195,3 +195,19 @@ describe('REKEY from the host', () => {
     expect(w.sess.q).toHaveLength(1);
   });
 });
+
+describe('large host messages', () => {
+  it('accepts a full 32-challenge pool (the schema maximum) and uses its ids', () => {
+    const w = world();
+    w.clock.advance(6000);
+    const list: Uint8Array[] = [];
+    for (let i = 0; i < 32; i++) list.push(new Uint8Array(8).fill(i));
+    w.apply(
+      w.sess.send(messageToCbor({ type: 21, seq: 0, list, ttlS: 60, firstId: 1000 }), true, w.clock.now()),
+    );
+    w.clock.advance(200);
+    expect(w.sess.q).toHaveLength(0);
+    expect(w.reader.chals).toHaveLength(READER_TUNING.pool);
+    expect(w.reader.chalIds[w.reader.chalIds.length - 1]).toBe(1031);
+  });
+});

@@ -8,7 +8,14 @@
  * Heartbeats (type 19, seq 0) carry the health report. Without a session the reader sends the clear
  * "no session" ALERT at each heartbeat so the host starts a handshake.
  */
-import { type CborMap, Deframer, decodeCbor, encodeCbor, encodeFrame } from '@badgewire/protocol/device';
+import {
+  type CborMap,
+  Deframer,
+  decodeCbor,
+  encodeCbor,
+  encodeFrame,
+  MAX_FRAME_PAYLOAD,
+} from '@badgewire/protocol/device';
 import type { Clock, Link } from '../ports';
 import { MSG_ACK } from './msg';
 import type { Outbox } from './outbox';
@@ -79,7 +86,8 @@ export class HostLink {
       () => {
         this.faults++;
       },
-      300,
+      // The protocol's largest record (a full CHALLENGES pool is ~310 B): never refuse a valid host message.
+      MAX_FRAME_PAYLOAD,
     );
     link.onData((c: Uint8Array) => {
       this.df.push(c);
