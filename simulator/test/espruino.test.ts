@@ -41,6 +41,16 @@ describe('timers on the virtual clock', () => {
     expect(clock.now()).toBe(2099);
   });
 
+  it('clearTimeout() with no argument stops every timer and interval, as on Espruino', () => {
+    const { clock, dev } = run(`
+      setInterval(function () { print("iv"); }, 100);
+      setTimeout(function () { print("t"); }, 300);
+      setTimeout(function () { clearTimeout(); }, 150);
+    `);
+    clock.advance(1000);
+    expect(lines(dev)).toEqual(['iv']);
+  });
+
   it('getTime() is the virtual epoch in seconds', () => {
     const { clock, dev } = run('setTimeout(function () { print(getTime()); }, 1500);');
     const t0 = clock.epoch();
