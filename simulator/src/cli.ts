@@ -7,6 +7,7 @@ import { registerFirmwareCommands } from '@badgewire/firmware/build';
 import { registerHostCommands } from '@badgewire/host';
 import { Command } from 'commander';
 import { registerDemoCommand } from './demo';
+import { registerSimCommands } from './sim-cli';
 
 const program = new Command('badgewire')
   .description('badgewire: privacy-by-construction event badges, readers and the host bridge')
@@ -15,5 +16,6 @@ const program = new Command('badgewire')
 registerFirmwareCommands(program);
 registerHostCommands(program);
 registerDemoCommand(program);
+registerSimCommands(program);
 
 await program.parseAsync(process.argv);

@@ -1,0 +1,394 @@
+/**
+ * The host side of a simulated venue, built from the real host pieces: ReaderHub/ReaderSession (BW-SC host
+ * role, reliable session, ACK after the journal write), the protocol Resolver and SunVerifier, AccessPolicy,
+ * LeadCapture, Presence, RelayDetector, and the per-tenant SQLite journal with its replay store. The bridge
+ * composition root does not wire a reader hub yet, so this is the composition for the simulator.
+ *
+ * The host knows attendees only by opaque refs and badge keys; it never sees a serial, UID or name. What it
+ * keeps across a crash is what a real host keeps on disk: the journal and counters (SQLite in `dataDir`),
+ * the reader records and the enrolment (the sealed key store on a real host).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createLogger, type Logger, TenantStores } from '@badgewire/host';
+import {
+  an10922FileKeys,
+  type BadgeKeys,
+  type Clock,
+  decodeAdvertisement,
+  E_BADGE_CHALLENGE,
+  equalCt,
+  errorName,
+  fastAes,
+  type Link,
+  parseSunUrl,
+  type Random,
+  Resolver,
+  SUN_DEFAULT_LAYOUT,
+  type SunEventKeys,
+  SunVerifier,
+  sunTagRef,
+  TAP_SUN,
+} from '@badgewire/protocol';
+// ReaderHub and the access modules are not exported from @badgewire/host's entry yet: read from source.
+import { AccessPolicy, LeadCapture, Presence, RelayDetector } from '../../../host/src/access/index';
+import {
+  type HubEvent,
+  MemoryReaderStore,
+  ReaderHub,
+  type ReaderSession,
+} from '../../../host/src/readers/index';
+import { SUN_SUFFIX } from './badges';
+import { SimKeyring } from './keyring';
+import type { ReaderSpec } from './scenario';
+
+export interface Enrolment {
+  ref: string;
+  keys: BadgeKeys;
+  offsetS: number;
+}
+
+export interface HostConfig {
+  tenant: string;
+  dataDir: string;
+  clock: Clock;
+  readers: (ReaderSpec & { idHex: string })[];
+  /** Stands in for the host CSPRNG that issues reader keys (seeded, so a run replays). */
+  keyRandom: Random;
+  enrolment: Enrolment[];
+  /** SUN tag ref (keyed hash of the UID, computed at enrolment) -> attendee ref. */
+  sunRefs: Map<string, string>;
+  sunKeys: SunEventKeys;
+  entitled: Set<string>;
+  journalKey: Uint8Array;
+}
+
+const REASON_CODES: Record<string, number> = {
+  granted: 0,
+  'granted-passback': 1,
+  'unknown-door': 10,
+  'wrong-direction': 11,
+  'unknown-badge': 12,
+  revoked: 13,
+  'no-entitlement': 14,
+  'outside-window': 15,
+  'anti-passback': 16,
+  replay: 17,
+  challenge: 18,
+  clock: 19,
+  'invalid-credential': 20,
+};
+const LED = { green: 1, amber: 2, red: 3 } as const;
+const BUZZER = { none: 0, short: 1, long: 2 } as const;
+
+/** Counters the world reads; codes and counts only. */
+export interface HostStats {
+  sightings: number;
+  resolved: number;
+  unresolved: Record<string, number>;
+  taps: number;
+  allow: number;
+  deny: number;
+  denyReasons: Record<string, number>;
+  tapRefusals: Record<string, number>;
+  leads: number;
+  presenceEnter: number;
+  presenceIntervals: number;
+  relayFlags: number;
+  linkFaults: Record<string, number>;
+  journaled: number;
+  /** Events accepted from a reader after its key was revoked: must stay 0. */
+  fromRevoked: number;
+  /** Decisions over time: [host second, allow]. */
+  decisionLog: [number, boolean][];
+}
+
+export function emptyHostStats(): HostStats {
+  return {
+    sightings: 0,
+    resolved: 0,
+    unresolved: {},
+    taps: 0,
+    allow: 0,
+    deny: 0,
+    denyReasons: {},
+    tapRefusals: {},
+    leads: 0,
+    presenceEnter: 0,
+    presenceIntervals: 0,
+    relayFlags: 0,
+    linkFaults: {},
+    journaled: 0,
+    fromRevoked: 0,
+    decisionLog: [],
+  };
+}
+
+function bump(r: Record<string, number>, k: string): void {
+  r[k] = (r[k] ?? 0) + 1;
+}
+
+export class SimHost {
+  readonly stats = emptyHostStats();
+  readonly readerStore = new MemoryReaderStore();
+  readonly keyring: SimKeyring;
+  /** K_r per reader id as issued at provisioning (what the tool writes over USB). */
+  readonly issued = new Map<string, Uint8Array>();
+  /** Journal ids written, to prove nothing accepted is lost or doubled. */
+  readonly journalIds = new Set<string>();
+  /** Badge refs resolved at least once (the clock-skew fault's proof). */
+  readonly resolvedRefs = new Set<string>();
+  up = false;
+  private hub!: ReaderHub;
+  private resolver!: Resolver;
+  private sun!: SunVerifier;
+  private stores!: TenantStores;
+  private log!: Logger;
+  private readonly logLines: string[] = [];
+  private readonly policy: AccessPolicy;
+  private readonly leads = new LeadCapture();
+  private readonly presence = new Presence({ timeoutMs: 300_000 });
+  private readonly relay: RelayDetector;
+  private readonly byId = new Map<string, HostConfig['readers'][number]>();
+  private readonly sessions = new Map<string, ReaderSession>();
+  private generation = 0;
+  private readonly revoked = new Set<string>();
+
+  constructor(private readonly cfg: HostConfig) {
+    mkdirSync(join(cfg.dataDir, 'logs'), { recursive: true });
+    const doors = cfg.readers
+      .filter((r) => r.role === 'door')
+      .map((r) => ({ id: r.id, zone: r.zone ?? 'hall', from: null, mode: 'both' as const }));
+    this.policy = new AccessPolicy({ doors, antiPassback: 'soft' });
+    for (const ref of cfg.entitled) this.policy.setEntitlement(ref, { zones: ['hall'] });
+    // Readers of one place share a zone: hearing a badge at both at once is normal, not a relay.
+    this.relay = new RelayDetector({
+      readers: cfg.readers.map((r) => ({ id: r.id, x: r.x, y: r.y, zone: r.place })),
+    });
+    for (const r of cfg.readers) this.byId.set(r.idHex, r);
+    this.keyring = new SimKeyring(cfg.keyRandom);
+    this.start();
+    for (const r of cfg.readers) {
+      this.hub.register(r.idHex, cfg.tenant, r.role === 'door' ? { door: true, doorId: r.id } : {});
+      this.issued.set(r.idHex, this.hub.provision(r.idHex));
+    }
+  }
+
+  /** (Re)starts the host process: everything in RAM is rebuilt from what is on disk. */
+  start(): void {
+    this.generation++;
+    const nowS = this.cfg.clock.epoch();
+    this.log = createLogger({
+      sink: { write: (l: string) => void this.logLines.push(l) },
+      base: { component: 'sim-host', gen: this.generation },
+    });
+    this.stores = new TenantStores({
+      dataDir: this.cfg.dataDir,
+      keys: { journalKey: () => this.cfg.journalKey },
+      windowMs: 0,
+      maxBatch: 4096,
+      logger: this.log,
+    });
+    const replay = this.stores.get(this.cfg.tenant).replay;
+    const counters = {
+      load: (ref: string) => replay.lastCounter(ref),
+      save: (ref: string, ctr: number) =>
+        void replay.advanceCounter(ref, ctr, Math.floor(this.cfg.clock.epoch())),
+    };
+    this.resolver = new Resolver({ nowS, store: counters, capacity: this.cfg.enrolment.length });
+    for (const e of this.cfg.enrolment) this.resolver.addBadge(e.ref, e.keys.kId, e.keys.kTap, e.offsetS);
+    const k = this.cfg.sunKeys;
+    this.sun = new SunVerifier(
+      fastAes,
+      k.metaRead,
+      an10922FileKeys(fastAes, k.fileMaster, SUN_SUFFIX),
+      (uid) => sunTagRef(fastAes, k.ref, uid),
+      counters,
+    );
+    this.hub = new ReaderHub({
+      store: this.readerStore,
+      keyring: this.keyring,
+      clock: this.cfg.clock,
+      onEvent: (ev) => this.event(ev),
+      // The hub refills a door's pool only when a challenge is taken; a longer life keeps quiet doors usable.
+      challengeTtlS: 900,
+      onFault: (id, code) => {
+        bump(
+          this.stats.linkFaults,
+          `${id ? (this.byId.get(id)?.id ?? 'unknown') : 'unknown'} ${errorName(code)}`,
+        );
+      },
+    });
+    this.up = true;
+    this.log.info({ readers: this.cfg.readers.length, badges: this.cfg.enrolment.length }, 'host started');
+  }
+
+  /** A reader's transport arrives (serial port opened, BLE connected, memory link made). */
+  attach(link: Link): ReaderSession {
+    const s = this.hub.attach(link, 'serial');
+    return s;
+  }
+
+  /** The host dies: sessions drop, the journal closes; acknowledged events are on disk, the rest stay on readers. */
+  async crash(): Promise<void> {
+    this.up = false;
+    this.log.warn('host crashed');
+    this.hub.close();
+    await this.stores.closeAll();
+    this.flushLog();
+  }
+
+  /** Revokes a reader reported stolen: its record loses its key, its session is closed. */
+  revokeReader(idHex: string): void {
+    this.keyring.revokeAll(idHex);
+    this.revoked.add(idHex);
+    this.sessions.get(idHex)?.close();
+    this.log.warn({ reader: this.byId.get(idHex)?.id }, 'reader revoked (reported stolen)');
+  }
+
+  track(idHex: string, s: ReaderSession): void {
+    this.sessions.set(idHex, s);
+  }
+
+  tick(): void {
+    const atMs = Math.floor(this.cfg.clock.epoch() * 1000);
+    for (const p of this.presence.tick(atMs)) if (p.kind === 'leave') this.stats.presenceIntervals++;
+    this.relay.prune(atMs);
+  }
+
+  async stop(): Promise<void> {
+    if (this.up) {
+      this.up = false;
+      this.hub.close();
+      await this.stores.closeAll();
+    }
+    this.flushLog();
+  }
+
+  private flushLog(): void {
+    writeFileSync(join(this.cfg.dataDir, 'logs', 'host.log'), this.logLines.join(''));
+  }
+
+  private async event(ev: HubEvent): Promise<void> {
+    const spec = this.byId.get(ev.readerId);
+    if (!spec) throw new Error('event from an unknown reader');
+    const journal = this.stores.get(this.cfg.tenant).journal;
+    const nowS = this.cfg.clock.epoch();
+    const atMs = Math.floor(nowS * 1000);
+    const id = `${ev.readerId}:${ev.seq}`;
+    // Already journaled before a crash, but not yet acknowledged: the resend changes nothing.
+    if (this.journalIds.has(id)) return;
+    if (this.revoked.has(ev.readerId)) this.stats.fromRevoked++;
+    const m = ev.msg;
+    if (m.type === 16) {
+      this.stats.sightings++;
+      const adv = decodeAdvertisement(m.adv);
+      const r = adv.ok ? this.resolver.resolveSighting(adv.value.eph, nowS) : adv;
+      const ref = r.ok ? r.value.badge : null;
+      if (ref) {
+        this.stats.resolved++;
+        this.resolvedRefs.add(ref);
+        const flag = this.relay.observe(ref, spec.id, atMs);
+        if (flag) {
+          this.stats.relayFlags++;
+          this.log.warn({ readers: flag.readers, speedMps: Math.round(flag.speedMps) }, 'relay suspected');
+        }
+        if (spec.role === 'room')
+          for (const p of this.presence.sighting(ref, spec.place, m.rssi, atMs)) {
+            if (p.kind === 'enter') this.stats.presenceEnter++;
+            else this.stats.presenceIntervals++;
+          }
+      } else if (!r.ok) bump(this.stats.unresolved, errorName(r.code));
+      await this.append(journal, {
+        id,
+        kind: 'sighting',
+        readerId: spec.id,
+        at: atMs,
+        data: { ref, rssi: m.rssi },
+      });
+      return;
+    }
+    this.stats.taps++;
+    let ref: string | null = null;
+    let code = 0;
+    if (m.kind === TAP_SUN) {
+      const msg = parseSunUrl(String.fromCharCode(...m.frame), SUN_DEFAULT_LAYOUT);
+      const v = msg.ok ? this.sun.verify(msg.value) : msg;
+      if (v.ok) ref = this.cfg.sunRefs.get(v.value.ref) ?? null;
+      else code = v.code;
+    } else {
+      const taken = m.challengeId !== undefined ? this.hub.takeChallenge(ev.readerId, m.challengeId) : null;
+      const check = {
+        consume: (chal: Uint8Array) => (taken && equalCt(taken, chal) ? 0 : E_BADGE_CHALLENGE),
+      };
+      const v = this.resolver.verifyTap(m.frame, nowS, check);
+      if (v.ok) ref = v.value.badge;
+      else code = v.code;
+    }
+    if (code !== 0) bump(this.stats.tapRefusals, errorName(code));
+    await this.append(journal, {
+      id,
+      kind: 'tap',
+      readerId: spec.id,
+      at: atMs,
+      data: { ref, code, kind: m.kind },
+    });
+    const d =
+      ref === null
+        ? this.policy.denyCredential(code)
+        : spec.role === 'door'
+          ? this.policy.decide(ref, spec.id, 'in', Math.floor(nowS))
+          : {
+              allow: true,
+              reason: 'granted' as const,
+              relayMs: 0,
+              led: 'green' as const,
+              buzzer: 'short' as const,
+            };
+    if (spec.role === 'booth' && ref !== null) {
+      const lead = this.leads.capture(spec.exhibitor ?? spec.id, ref, atMs);
+      if (lead.fresh) {
+        this.stats.leads++;
+        await this.append(journal, {
+          id: `${id}:lead`,
+          kind: 'lead',
+          readerId: spec.id,
+          at: atMs,
+          data: { ref },
+        });
+      }
+    }
+    if (d.allow) this.stats.allow++;
+    else {
+      this.stats.deny++;
+      bump(this.stats.denyReasons, d.reason);
+    }
+    this.stats.decisionLog.push([nowS, d.allow]);
+    await this.append(journal, {
+      id: `${id}:decision`,
+      kind: 'decision',
+      readerId: spec.id,
+      at: atMs,
+      data: { ref, allow: d.allow, reason: d.reason },
+    });
+    this.hub.decide(ev.readerId, {
+      tapSeq: ev.seq,
+      allow: d.allow,
+      relayMs: d.relayMs,
+      led: LED[d.led],
+      buzzer: BUZZER[d.buzzer],
+      reason: REASON_CODES[d.reason] ?? 99,
+    });
+  }
+
+  private async append(
+    journal: ReturnType<TenantStores['get']>['journal'],
+    ev: Parameters<ReturnType<TenantStores['get']>['journal']['append']>[0],
+  ): Promise<void> {
+    const r = await journal.append(ev);
+    if (r.fresh) {
+      this.stats.journaled++;
+      this.journalIds.add(ev.id);
+    }
+  }
+}

@@ -1,0 +1,385 @@
+/**
+ * The virtual venue: one VirtualClock, a seeded PRNG tree, the attendee registry (canary PII, simulator only),
+ * badges and tags, the air, simulated readers on in-memory links, and the host built from the real host
+ * pieces. `step()` advances the world by one step of virtual time; the runner drives faults and the audit.
+ */
+import {
+  an10922FileKeys,
+  deriveBadgeKeys,
+  deriveSunKeys,
+  fastAes,
+  sunTagRef,
+  TAP_CHALLENGE,
+  TAP_COUNTER,
+  TAP_SUN,
+} from '@badgewire/protocol';
+import { VirtualClock } from '../clock';
+import { createMemoryLinkPair } from '../links/index';
+import { SeededRandom } from '../random';
+import { Air } from './air';
+import { type Attendee, AttendeeRegistry } from './attendees';
+import { McuBadge, SUN_SUFFIX, SunTag } from './badges';
+import { type Enrolment, SimHost } from './host';
+import { SimReader } from './reader';
+import type { Place, ReaderSpec, Scenario } from './scenario';
+import { WireLink } from './wire';
+
+export const EVENT_START_MS = Date.UTC(2026, 5, 1, 8, 0, 0);
+
+export interface WorldOptions {
+  dataDir: string;
+  /** Keep every link byte and air frame for the audit (off for the large benchmark). */
+  capture: boolean;
+  /** Largest chunk the in-memory links deliver at once. */
+  linkChunk: number;
+}
+
+interface Agent {
+  a: Attendee;
+  badge: McuBadge | null;
+  tag: SunTag | null;
+  place: Place | null;
+  x: number;
+  y: number;
+  nextMoveS: number;
+  /** Walking to `next`, arriving at `transitUntil` (seconds since start). */
+  next: Place | null;
+  transitUntil: number;
+  /** Last reader that reported this badge, for the relay attacker. */
+  lastHeard: { reader: SimReader; atMs: number } | null;
+}
+
+export interface PendingTap {
+  wallMs: number;
+  expectAllow: boolean | null;
+  attack: string | null;
+}
+
+export interface ReaderNode {
+  spec: ReaderSpec;
+  reader: SimReader;
+  wire: WireLink | null;
+  wires: WireLink[];
+  stolen: boolean;
+}
+
+export class World {
+  readonly clock = new VirtualClock({ epochMs: EVENT_START_MS });
+  readonly rng: SeededRandom;
+  readonly registry: AttendeeRegistry;
+  readonly air: Air;
+  readonly host: SimHost;
+  readonly nodes: ReaderNode[] = [];
+  readonly agents: Agent[] = [];
+  readonly pending = new Map<string, PendingTap>();
+  readonly latencies: number[] = [];
+  decisionMismatches = 0;
+  /** Attack taps by kind: how many were answered, and how many of those were refused. */
+  readonly attacks: Record<string, { answered: number; refused: number }> = {};
+  /** Recent tap frames seen on the air (the replay attacker's loot). */
+  readonly recentTaps: { frame: Uint8Array; kind: number; challengeId?: number }[] = [];
+  /** Per-minute counts for the report. */
+  readonly series: { sightings: number; taps: number; allow: number; deny: number }[] = [];
+  private readonly byPlace = new Map<string, ReaderNode[]>();
+  private readonly moveRng: SeededRandom;
+  private readonly linkRng: SeededRandom;
+  private linkSeed = 1;
+  private nodeByName = new Map<string, ReaderNode>();
+
+  constructor(
+    readonly sc: Scenario,
+    readonly o: WorldOptions,
+  ) {
+    this.rng = new SeededRandom(sc.seed);
+    this.registry = new AttendeeRegistry(sc, this.rng.fork('attendees'));
+    this.air = new Air(sc.air, this.rng.fork('air'), o.capture ? 1_000_000 : 0);
+    this.moveRng = this.rng.fork('moves');
+    this.linkRng = this.rng.fork('links');
+    const mk = new Uint8Array(32);
+    this.rng.fork('master-key').fill(mk);
+    const sunKeys = deriveSunKeys(fastAes, mk);
+    const fileKeyOf = an10922FileKeys(fastAes, sunKeys.fileMaster, SUN_SUFFIX);
+    const t0 = EVENT_START_MS / 1000;
+    const enrolment: Enrolment[] = [];
+    const sunRefs = new Map<string, string>();
+    const clockRng = this.rng.fork('badge-clocks');
+    const tagRng = this.rng.fork('tags');
+    for (const a of this.registry.all) {
+      const ag: Agent = {
+        a,
+        badge: null,
+        tag: null,
+        place: null,
+        x: 0,
+        y: 0,
+        nextMoveS: a.arriveS,
+        next: null,
+        transitUntil: 0,
+        lastHeard: null,
+      };
+      if (a.credential === 'mcu') {
+        // Provisioning station: keys from MK and the serial; the host gets keys and the opaque ref only.
+        const keys = deriveBadgeKeys(fastAes, mk, a.serial);
+        const offsetS = 10_000 + clockRng.int(2_000_000) - t0;
+        ag.badge = new McuBadge(fastAes, keys, offsetS, clockRng.u32());
+        enrolment.push({ ref: a.ref, keys, offsetS });
+      } else {
+        ag.tag = new SunTag(fastAes, a.nfcUid, sunKeys.metaRead, fileKeyOf(a.nfcUid), () => tagRng.next());
+        sunRefs.set(sunTagRef(fastAes, sunKeys.ref, a.nfcUid), a.ref);
+      }
+      this.agents.push(ag);
+    }
+    for (const f of sc.faults) {
+      if (f.kind !== 'clock-skew') continue;
+      // The badge's clock is off from what the host enrolled, and runs fast or slow.
+      const skewed = this.agents.filter((g) => g.badge).slice(0, f.badges);
+      for (const g of skewed) {
+        (g.badge as McuBadge).offsetS += f.skewS;
+        (g.badge as McuBadge).driftPpm = f.driftPpm;
+      }
+    }
+    const idRng = this.rng.fork('reader-ids');
+    const specs = sc.readers.map((spec) => {
+      const id = new Uint8Array(8);
+      idRng.fill(id);
+      return { spec, id };
+    });
+    const journalKey = new Uint8Array(32);
+    this.rng.fork('journal-key').fill(journalKey);
+    this.host = new SimHost({
+      tenant: sc.tenant,
+      dataDir: o.dataDir,
+      clock: this.clock,
+      readers: specs.map((s) => ({ ...s.spec, idHex: toHexId(s.id) })),
+      keyRandom: this.rng.fork('reader-keys'),
+      enrolment,
+      sunRefs,
+      sunKeys,
+      entitled: new Set(this.registry.all.filter((a) => a.entitled).map((a) => a.ref)),
+      journalKey,
+    });
+    for (const s of specs) {
+      const reader = new SimReader(
+        s.spec.id,
+        // Provisioning over USB: the host issued K_r, the tool writes it into the reader's Storage.
+        {
+          id: s.id,
+          key: new Uint8Array(this.host.issued.get(toHexId(s.id)) as Uint8Array),
+          nextSeq: 1,
+          outbox: [],
+        },
+        this.rng.fork(`reader-rnd/${s.spec.id}`),
+        sc.air.dedupMs,
+      );
+      const node: ReaderNode = { spec: s.spec, reader, wire: null, wires: [], stolen: false };
+      this.nodes.push(node);
+      this.nodeByName.set(s.spec.id, node);
+      const list = this.byPlace.get(s.spec.place) ?? [];
+      list.push(node);
+      this.byPlace.set(s.spec.place, list);
+      reader.powerOn(this.connect(node), this.clock.now());
+    }
+  }
+
+  node(name: string): ReaderNode {
+    const n = this.nodeByName.get(name);
+    if (!n) throw new Error(`no reader ${name}`);
+    return n;
+  }
+
+  /** A fresh in-memory link between a reader and the host (a serial cable plugged in). */
+  connect(node: ReaderNode): WireLink {
+    const pair = createMemoryLinkPair({
+      seed: this.linkSeed++,
+      maxChunk: this.o.linkChunk,
+      highWaterMark: 1 << 24,
+    });
+    const wire = new WireLink(pair.a, this.linkRng.fork(`wire${this.linkSeed}`), this.o.capture);
+    if (node.wire?.noise) wire.noise = node.wire.noise;
+    node.wire = wire;
+    node.wires.push(wire);
+    if (this.host.up) this.host.track(toHexId(node.reader.flash.id), this.host.attach(pair.b));
+    else pair.b.close();
+    return wire;
+  }
+
+  nowS(): number {
+    return this.clock.epoch();
+  }
+
+  /** Virtual seconds since the event started. */
+  elapsedS(): number {
+    return this.clock.now() / 1000;
+  }
+
+  /** One step: movements and taps, then every reader listens to the air for the step. */
+  step(): void {
+    const stepMs = this.sc.stepS * 1000;
+    this.clock.advance(stepMs);
+    const nowMs = this.clock.now();
+    const el = nowMs / 1000;
+    const nowS = this.nowS();
+    const minute = Math.floor(el / 60);
+    while (this.series.length <= minute) this.series.push({ sightings: 0, taps: 0, allow: 0, deny: 0 });
+    for (const n of this.nodes) n.wire?.setNow(nowMs);
+    for (const g of this.agents) {
+      if (g.next && el >= g.transitUntil) {
+        this.enter(g, g.next);
+        g.next = null;
+      }
+      if (el >= g.nextMoveS) this.move(g, el);
+      if (!g.badge || !g.place) continue;
+      const here = this.byPlace.get(g.place.id);
+      if (!here) continue;
+      for (const n of here) {
+        const rssi = this.air.rssi(Math.hypot(g.x - n.spec.x, g.y - n.spec.y));
+        if (!this.air.heard(rssi, stepMs)) continue;
+        const em = g.badge.emission(nowS);
+        if (this.o.capture) this.air.transmit(`${g.a.index}:${em.slot}`, concatAscii(em.address, em.adv));
+        if (n.reader.hear(em.adv, rssi, nowMs)) {
+          g.lastHeard = { reader: n.reader, atMs: nowMs };
+          (this.series[minute] as { sightings: number }).sightings++;
+        }
+      }
+    }
+    for (const n of this.nodes) n.reader.poll(nowMs);
+    this.host.tick();
+  }
+
+  /** Drains decisions the readers received: latency, expected outcome. */
+  collectDecisions(): void {
+    const minute = Math.floor(this.elapsedS() / 60);
+    for (const n of this.nodes) {
+      for (const d of n.reader.decisions.splice(0)) {
+        const key = `${n.spec.id}:${d.tapSeq}`;
+        const p = this.pending.get(key);
+        if (!p) continue;
+        this.pending.delete(key);
+        this.latencies.push(performance.now() - p.wallMs);
+        const s = this.series[minute];
+        if (s) d.allow ? s.allow++ : s.deny++;
+        if (p.expectAllow !== null && p.expectAllow !== d.allow) this.decisionMismatches++;
+        if (p.attack) {
+          const a = this.attacks[p.attack] ?? { answered: 0, refused: 0 };
+          a.answered++;
+          if (!d.allow) a.refused++;
+          this.attacks[p.attack] = a;
+        }
+      }
+    }
+  }
+
+  /** Sends a tap through a reader and remembers what the host should decide. */
+  tapAt(
+    node: ReaderNode,
+    frame: Uint8Array,
+    kind: number,
+    chalId: number | undefined,
+    p: Omit<PendingTap, 'wallMs'>,
+  ): number {
+    const seq = node.reader.tap(frame, kind, chalId, this.clock.now());
+    if (seq === 0) return 0;
+    if (this.o.capture) this.air.transmit(`nfc:${node.spec.id}:${seq}`, frame);
+    this.recentTaps.push({ frame, kind, challengeId: chalId });
+    if (this.recentTaps.length > 32) this.recentTaps.shift();
+    this.pending.set(`${node.spec.id}:${seq}`, { ...p, wallMs: performance.now() });
+    const s = this.series[Math.floor(this.elapsedS() / 60)];
+    if (s) s.taps++;
+    return seq;
+  }
+
+  private move(g: Agent, el: number): void {
+    const r = this.moveRng;
+    if (g.place === null) {
+      // Arrival: a tap at a door reader of the entrance.
+      const entrance = this.sc.places.find((p) => p.kind === 'entrance') as Place;
+      this.enter(g, entrance);
+      const doors = (this.byPlace.get(entrance.id) ?? []).filter((n) => n.spec.role === 'door' && !n.stolen);
+      const door = doors[r.int(doors.length)];
+      if (door) this.credentialTap(g, door, g.a.entitled);
+      g.nextMoveS = el + 10 + r.int(20);
+      return;
+    }
+    const kinds = r.next();
+    const pool = this.sc.places.filter((p) =>
+      kinds < 0.4 ? p.kind === 'hall' : kinds < 0.75 ? p.kind === 'booth' : p.kind === 'room',
+    );
+    const hall = this.sc.places.find((p) => p.kind === 'hall') as Place;
+    const next = pool[r.int(pool.length)] ?? hall;
+    // Walk there through the hall at 1.2 m/s: nobody is heard in two far places within seconds.
+    const from = g.place;
+    const walkS =
+      Math.hypot(next.x + next.w / 2 - (from.x + from.w / 2), next.y + next.h / 2 - (from.y + from.h / 2)) /
+      1.2;
+    this.enter(g, hall);
+    g.next = next;
+    g.transitUntil = el + walkS;
+    g.nextMoveS = el + walkS + Math.max(30, -Math.log(1 - r.next()) * this.sc.dwellS);
+    if (next.kind === 'booth' && r.next() < this.sc.boothTapShare) {
+      const booth = (this.byPlace.get(next.id) ?? []).find((n) => n.spec.role === 'booth');
+      if (booth) this.credentialTap(g, booth, true);
+    }
+  }
+
+  private enter(g: Agent, p: Place): void {
+    g.place = p;
+    g.x = p.x + this.moveRng.next() * p.w;
+    g.y = p.y + this.moveRng.next() * p.h;
+  }
+
+  private credentialTap(g: Agent, n: ReaderNode, expect: boolean): void {
+    if (!n.reader.powered) return;
+    const nowS = this.nowS();
+    if (g.tag) {
+      this.tapAt(n, g.tag.tap(), TAP_SUN, undefined, { expectAllow: expect, attack: null });
+      return;
+    }
+    const badge = g.badge as McuBadge;
+    if (n.spec.role === 'door') {
+      const c = n.reader.takeChallenge();
+      if (c) {
+        this.tapAt(n, badge.tap(nowS, c.bytes), TAP_CHALLENGE, c.id, { expectAllow: expect, attack: null });
+        return;
+      }
+    }
+    this.tapAt(n, badge.tap(nowS, null), TAP_COUNTER, undefined, { expectAllow: expect, attack: null });
+  }
+
+  /** Badges a reader reported in this very step (the relay attacker's targets). */
+  liveBadges(): { badge: McuBadge; reader: SimReader }[] {
+    const now = this.clock.now();
+    const out: { badge: McuBadge; reader: SimReader }[] = [];
+    for (const g of this.agents)
+      if (g.badge && g.lastHeard && g.lastHeard.atMs === now)
+        out.push({ badge: g.badge, reader: g.lastHeard.reader });
+    return out;
+  }
+
+  /** Advances time with nobody moving: lets readers deliver what they still hold. */
+  quietStep(): void {
+    this.clock.advance(this.sc.stepS * 1000);
+    const now = this.clock.now();
+    for (const n of this.nodes) {
+      n.wire?.setNow(now);
+      n.reader.poll(now);
+    }
+  }
+
+  /** Link bytes moved so far plus host journal writes: unchanged across turns = the world is quiet. */
+  activity(): number {
+    let n = this.host.stats.journaled;
+    for (const node of this.nodes) for (const w of node.wires) n += w.moved;
+    return n;
+  }
+}
+
+function toHexId(b: Uint8Array): string {
+  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+}
+
+function concatAscii(s: string, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(s.length + b.length);
+  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  out.set(b, s.length);
+  return out;
+}
