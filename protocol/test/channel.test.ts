@@ -131,6 +131,15 @@ describe('BW-SC handshake', () => {
     }
   });
 
+  it('answers at most one HELLO per 200 ms (each costs the reader a key derivation)', () => {
+    const r = makeReader();
+    expect(only(r.receive(makeHost().start(), 1000)).length).toBe(46);
+    const flood = r.receive(makeHost().start(), 1100);
+    expect(code(flood)).toBe(E_CH_STATE);
+    expect(flood.send.length).toBe(0);
+    expect(only(r.receive(makeHost().start(), 1200)).length).toBe(46);
+  });
+
   it('negotiates the highest common version, and detects a downgrade of either message', () => {
     const v = { minVer: 1, maxVer: 3 };
     const ok = makeHost(v);
@@ -158,19 +167,19 @@ describe('BW-SC handshake', () => {
 
   it('keeps an established session when an old HELLO is replayed, and tolerates a lost CONFIRM', () => {
     const { h, r, hello } = up();
-    const auth = only(r.receive(hello, 5)); // replayed HELLO: a pending handshake, session untouched
+    const auth = only(r.receive(hello, 500)); // replayed HELLO: a pending handshake, session untouched
     expect(r.isUp()).toBe(true);
-    expect(code(h.receive(auth, 5))).toBe(E_CH_STATE);
-    const a = h.seal(EVENT, 6);
+    expect(code(h.receive(auth, 500))).toBe(E_CH_STATE);
+    const a = h.seal(EVENT, 600);
     if (!a.ok) throw new Error('seal');
-    expect(r.receive(a.value, 6).body).not.toBeNull();
+    expect(r.receive(a.value, 600).body).not.toBeNull();
 
     const h2 = h.start();
-    const hs = h.receive(only(r.receive(h2, 7)), 7);
+    const hs = h.receive(only(r.receive(h2, 1000)), 1000);
     expect(hs.up).toBe(true); // host switched; its CONFIRM is lost
-    const b = h.seal(EVENT, 8);
+    const b = h.seal(EVENT, 1100);
     if (!b.ok) throw new Error('seal');
-    const rs = r.receive(b.value, 8);
+    const rs = r.receive(b.value, 1100);
     expect(rs.up).toBe(true);
     expect(toHex(rs.body ?? new Uint8Array())).toBe(toHex(EVENT));
     expect(equalCt(r.s?.keys.h2r.enc ?? new Uint8Array(), h.s?.keys.h2r.enc ?? new Uint8Array(1))).toBe(true);
@@ -182,7 +191,7 @@ describe('BW-SC renewal', () => {
     const h = makeHost({ maxFails: 4 });
     const r = makeReader();
     handshake(h, r);
-    const hs = h.receive(only(r.receive(h.start(), 1)), 1);
+    const hs = h.receive(only(r.receive(h.start(), 1000)), 1000);
     expect(hs.up).toBe(true); // host switched; the CONFIRM is still on the wire
     const inFlight: Uint8Array[] = [];
     for (let i = 0; i < 10; i++) {
@@ -337,10 +346,10 @@ describe('BW-SC rekey at the channel', () => {
     expect(r.setKey(KR2).ok).toBe(true);
     expect(r.isUp()).toBe(true); // the running session is not disturbed
     const h2 = makeHost({ lookup });
-    handshake(h2, r);
+    handshake(h2, r, 1000);
     expect(h2.peer?.usedPrev).toBe(false);
     const h3 = makeHost({ lookup: keysFor({ b0a1c2d3e4f50617: { key: KR, prev: null } }) });
-    expect(code(h3.receive(only(r.receive(h3.start(), 0)), 0))).toBe(E_CH_HANDSHAKE);
+    expect(code(h3.receive(only(r.receive(h3.start(), 2000)), 2000))).toBe(E_CH_HANDSHAKE);
     expect(r.setKey(new Uint8Array(32)).ok).toBe(false);
   });
 });

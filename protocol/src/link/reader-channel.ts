@@ -43,6 +43,8 @@ import {
 import { newSession, openRecord, portCipher, type RecordCipher, type Session, sealRecord } from './record';
 import { type ChannelStep, failed, MAX_AGE_MS, MAX_FAILS, step } from './step';
 
+export const HELLO_MIN_MS = 200;
+
 export interface ReaderChannelConfig {
   readerId: Uint8Array;
   /** K_r, 32 bytes, written over USB at provisioning. There is no default. */
@@ -89,6 +91,8 @@ export class ReaderChannel {
   maxAge: number;
   s: Session | null;
   p: Pending | null;
+  /** When the last HELLO was answered: each costs a key derivation, so a flood is answered at most every 200 ms. */
+  lastHello: number;
 
   /** Use `createReaderChannel`, which refuses to build a channel without a usable key. */
   constructor(aes: Aes128, rnd: Random, cfg: ReaderChannelConfig) {
@@ -104,6 +108,7 @@ export class ReaderChannel {
     this.maxAge = cfg.maxAgeMs ?? MAX_AGE_MS;
     this.s = null;
     this.p = null;
+    this.lastHello = -1e15;
   }
 
   isUp(): boolean {
@@ -127,6 +132,8 @@ export class ReaderChannel {
   onHello(pk: Packet, now: number, out: ChannelStep): ChannelStep {
     const h = decodeHello(pk);
     if (!h.ok) return failed(out, h);
+    if (now - this.lastHello < HELLO_MIN_MS) return failed(out, fail(E_CH_STATE, 1));
+    this.lastHello = now;
     const ver = chooseVersion(h.value.minVer, h.value.maxVer, this.minV, this.maxV);
     if (ver === 0) {
       out.send.push(encodeAlert(DIR_R2H, E_CH_VERSION));
