@@ -422,6 +422,39 @@ describe('event loop details', () => {
     expect(lines(dev)).toEqual(['boot job', 't1', 'job 1', 't2']);
   });
 
+  it('E.reboot fires E.on("kill"), keeps Storage and starts from the boot code with fresh RAM', () => {
+    const { clock, dev } = run(`
+      var s = require("Storage");
+      var n = (s.readJSON("n", true) || 0) + 1; s.writeJSON("n", n);
+      var ram = typeof ram === "undefined" ? 0 : ram + 1;
+      E.on("kill", function () { print("kill " + n); });
+      print("boot " + n + " ram " + ram);
+      if (n === 1) setTimeout(function () { E.reboot(); }, 100);
+    `);
+    clock.advance(200);
+    expect(lines(dev)).toEqual(['boot 1 ram 0', 'kill 1', 'boot 2 ram 0']);
+    expect(dev.resets).toEqual([{ at: 100, reason: 'E.reboot' }]);
+  });
+
+  it('an I2C peripheral failure reaches firmware as an InternalError it can catch', () => {
+    const clock = new VirtualClock();
+    const dev = new EspruinoDevice({
+      board: 'puckjs',
+      clock,
+      i2c: {
+        write: () => undefined,
+        read: () => {
+          throw new Error('NACK');
+        },
+      },
+    });
+    dev.install(
+      'try { I2C1.readFrom(0x24, 4); } catch (e) { print(e instanceof InternalError, e.message); }',
+    );
+    dev.boot();
+    expect(lines(dev)).toEqual(['true I2C Error: NACK']);
+  });
+
   it('an auto watchdog reboots a board stuck in a loop', () => {
     const { clock, dev } = device('puckjs', 400);
     dev.install('E.enableWatchdog(1); setTimeout(function () { for (;;) {} }, 5);');

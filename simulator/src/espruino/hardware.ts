@@ -234,11 +234,23 @@ export function installHardware(
     if (!d) throw realm.error('InternalError', 'Timeout on I2C Write BUSY');
     return d;
   };
-  bus.writeTo = (a: unknown, ...data: unknown[]) => dev().write(addrOf(a), toBytes(data));
-  bus.readFrom = (a: unknown, n: unknown) => realm.u8(dev().read(addrOf(a), Number(n)));
-  bus.readReg = (a: unknown, reg: unknown, n: unknown) => {
-    dev().write(addrOf(a), toBytes([reg]));
-    return realm.u8(dev().read(addrOf(a), Number(n)));
+  // A peripheral's failure reaches firmware as Espruino's InternalError, an error of the device realm.
+  const xfer = <T>(fn: (d: I2cDevice) => T): T => {
+    const d = dev();
+    try {
+      return fn(d);
+    } catch (e) {
+      throw realm.error('InternalError', `I2C Error: ${e instanceof Error ? e.message : String(e)}`);
+    }
   };
+  bus.writeTo = (a: unknown, ...data: unknown[]) => xfer((d) => d.write(addrOf(a), toBytes(data)));
+  bus.readFrom = (a: unknown, n: unknown) => realm.u8(xfer((d) => d.read(addrOf(a), Number(n))));
+  bus.readReg = (a: unknown, reg: unknown, n: unknown) =>
+    realm.u8(
+      xfer((d) => {
+        d.write(addrOf(a), toBytes([reg]));
+        return d.read(addrOf(a), Number(n));
+      }),
+    );
   g.I2C1 = bus;
 }
