@@ -223,15 +223,25 @@ export async function runBridge(
   config: BridgeConfig,
   io: { env: NodeJS.ProcessEnv; now: () => number },
 ): Promise<void> {
-  const b = await startBridge(config, { env: io.env, now: io.now });
-  await new Promise<void>((resolve) => {
-    const stop = () => {
+  // Handlers first: a signal that arrives while the bridge is starting still stops it cleanly afterwards.
+  let stop: () => void = () => undefined;
+  const stopped = new Promise<void>((resolve) => {
+    stop = () => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
       resolve();
     };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
   });
-  await b.stop();
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  // The bridge's own timers are unref'd (so tests and embedders can exit); the CLI process must stay up.
+  const keepAlive = setInterval(() => undefined, 1 << 30);
+  try {
+    const b = await startBridge(config, { env: io.env, now: io.now });
+    await stopped;
+    await b.stop();
+  } finally {
+    stop();
+    clearInterval(keepAlive);
+  }
 }

@@ -1,7 +1,10 @@
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { base64url, SignJWT } from 'jose';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startBridge } from '../src/bridge';
@@ -133,6 +136,45 @@ describe('bridge composition root', () => {
     expect(log).toContain('bridge running');
     expect(log).toContain('bridge stopped');
     expect(log).not.toContain(env.ACME_ADMIN);
+  });
+
+  it('`badgewire bridge --config` stays up until SIGTERM, then closes the journals cleanly', async () => {
+    const cfg = join(dir, 'cli.json');
+    writeFileSync(cfg, JSON.stringify({ dataDir: 'cli-data', tenants: ['acme'] }));
+    KeyStore.create(join(dir, 'cli-data', 'keys.sealed'), { passphrase: env.BADGEWIRE_KEYSTORE_PASSPHRASE });
+    const script = join(dir, 'cli.mts');
+    writeFileSync(
+      script,
+      `import { Command } from ${JSON.stringify(pathToFileURL(createRequire(import.meta.url).resolve('commander')).href)};
+import { registerHostCommands } from ${JSON.stringify(join(__dirname, '../src/cli/index.ts'))};
+const program = new Command('badgewire');
+registerHostCommands(program);
+await program.parseAsync(process.argv);
+`,
+    );
+    const child = spawn(
+      process.execPath,
+      ['--conditions=source', '--import', 'tsx', script, 'bridge', '--config', cfg],
+      {
+        env: { ...process.env, ...env },
+      },
+    );
+    let out = '';
+    let signalled = false;
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+      if (!signalled && out.includes('bridge running')) signalled = child.kill('SIGTERM');
+    });
+    let err = '';
+    child.stderr.on('data', (c: Buffer) => {
+      err += c.toString();
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect(err.replace(/npm warn.*\n/g, '')).toBe('');
+    expect(code).toBe(0);
+    expect(out).toContain('bridge stopped');
+    // A clean close checkpoints and removes the WAL.
+    expect(readdirSync(join(dir, 'cli-data', 'tenants'))).toEqual(['acme.db']);
   });
 
   it('refuses to start on a locked key store and leaves nothing running', async () => {
