@@ -3,7 +3,10 @@ import { defineConfig } from 'vitest/config';
 const fuzz = process.env.FUZZ_RUNS !== undefined;
 
 export default defineConfig({
+  // Tests run on sources: @badgewire/* resolve through the "source" export condition, also for modules vitest
+  // externalises in its server-side (node) environment.
   resolve: { conditions: ['source'] },
+  ssr: { resolve: { conditions: ['source'], externalConditions: ['source'] } },
   test: {
     pool: 'forks',
     testTimeout: 60_000,
@@ -23,7 +26,14 @@ export default defineConfig({
         extends: true,
         test: { name: 'e2e', include: ['test/**/*.test.ts'] },
       },
-      ...(fuzz ? [{ extends: true as const, test: { name: 'fuzz', include: ['{protocol,firmware,host,simulator}/{src,test}/**/*.fuzz.ts'] } }] : []),
+      ...(fuzz
+        ? [
+            {
+              extends: true as const,
+              test: { name: 'fuzz', include: ['{protocol,firmware,host,simulator}/{src,test}/**/*.fuzz.ts'] },
+            },
+          ]
+        : []),
     ],
   },
 });

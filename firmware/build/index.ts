@@ -3,3 +3,4 @@ export * from './bundle';
 export * from './cli';
 export * from './subset';
 export * from './subset-budget';
+export * from './flash/index';

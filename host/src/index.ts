@@ -1,5 +1,6 @@
 /** @badgewire/host: the host bridge. */
 
+export * from './access/index';
 export * from './api/index';
 export * from './backup/index';
 export { type Bridge, runBridge, type StartOptions, startBridge } from './bridge';

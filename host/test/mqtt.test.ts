@@ -42,7 +42,15 @@ async function appendMany(count: number) {
   const all: Promise<unknown>[] = [];
   for (let i = 0; i < count; i++) {
     n++;
-    all.push(journal().append({ id: `door-1:${n}`, kind: 'decision', readerId: 'door-1', at: 1_700_000_000_000 + n, data: { outcome: 'granted' } }));
+    all.push(
+      journal().append({
+        id: `door-1:${n}`,
+        kind: 'decision',
+        readerId: 'door-1',
+        at: 1_700_000_000_000 + n,
+        data: { outcome: 'granted' },
+      }),
+    );
   }
   await Promise.all(all);
 }
@@ -230,7 +238,11 @@ describe('MQTT output (real Mosquitto)', () => {
     // a duplicate carries exactly the id of its first delivery, so de-duplicating by id restores the journal
     for (let k = 0; k < 3; k++) expect(sub.got[k + 3]!.eventIdProp).toBe(sub.got[k]!.eventIdProp);
     const unique = [...new Set(sub.got.map((g) => g.eventIdProp))];
-    expect(unique).toEqual(journal().read(last - 3, 10).map((e) => e.id));
+    expect(unique).toEqual(
+      journal()
+        .read(last - 3, 10)
+        .map((e) => e.id),
+    );
     await sub.c.endAsync();
   });
 

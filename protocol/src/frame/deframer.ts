@@ -76,11 +76,20 @@ export class Deframer {
     const skipping = this.skipping;
     this.reset();
     if (skipping || seen === 0) return;
-    if (left !== 0) return this.fault(E_FRAME_COBS, seen);
-    if (n < 3) return this.fault(E_FRAME_SHORT, seen);
+    if (left !== 0) {
+      this.fault(E_FRAME_COBS, seen);
+      return;
+    }
+    if (n < 3) {
+      this.fault(E_FRAME_SHORT, seen);
+      return;
+    }
     const crc = crc16Update(CRC16_INIT, this.buf, 0, n - 2);
     const got = (this.buf[n - 2] as number) | ((this.buf[n - 1] as number) << 8);
-    if (crc !== got) return this.fault(E_FRAME_CRC, seen);
+    if (crc !== got) {
+      this.fault(E_FRAME_CRC, seen);
+      return;
+    }
     this.frames++;
     this.onFrame(new Uint8Array(this.buf.subarray(0, n - 2)));
   }
