@@ -27,3 +27,4 @@ export {
 export * from './output/index';
 export * from './tls/index';
 export * from './transport/index';
+export * from './readers/index';
