@@ -43,8 +43,9 @@ export interface Emission {
 
 export class McuBadge {
   ctr = 0;
-  /** Extra drift applied by a clock-skew fault (ppm). */
+  /** Extra drift applied by a clock-skew fault (ppm), counted from host second `driftFromS`. */
   driftPpm = 0;
+  driftFromS = 0;
   private cachedSlot = -1;
   private cached: Emission | null = null;
 
@@ -57,7 +58,7 @@ export class McuBadge {
   ) {}
 
   badgeTime(hostS: number): number {
-    return Math.floor(hostS + this.offsetS + (hostS * this.driftPpm) / 1e6);
+    return Math.floor(hostS + this.offsetS + ((hostS - this.driftFromS) * this.driftPpm) / 1e6);
   }
 
   /** The slot shown at this host second: the switch happens 0..59 s after the boundary (per-slot jitter). */

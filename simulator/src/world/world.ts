@@ -136,6 +136,7 @@ export class World {
       for (const g of skewed) {
         (g.badge as McuBadge).offsetS += f.skewS;
         (g.badge as McuBadge).driftPpm = f.driftPpm;
+        (g.badge as McuBadge).driftFromS = t0;
       }
     }
     const idRng = this.rng.fork('reader-ids');
