@@ -3,14 +3,17 @@
  * integrator API and MQTT, both fed from the journal) -> periodic encrypted backups. Each piece is built from
  * the validated config and handed only the layer below it.
  *
- * Not wired yet, because it does not exist in the tree: the reader hub (host/src/readers: sessions over
- * host/src/transport + the BW-SC channel) that would feed taps/sightings through the resolver
- * (protocol/src/resolver, with `TenantStore.replay.counterStore()` as its CounterStore) into
- * `AccessPolicy.decide` and `journal.append`. Until then the reader registry lists the configured readers
- * as offline, which is the truth: no session to them is running.
+ * Readers: the ReaderHub (host/src/readers, keys from the sealed KeyStore) gets every configured reader whose
+ * id is its 8-byte link id in hex; serial readers are kept attached by the serial supervisor (path or USB
+ * VID/PID/serial). Each SIGHTING/TAP is journalled (raw ciphertext frames, sealed at rest) before the hub
+ * ACKs it. Not wired yet: resolution and decisions. The resolver (protocol/src/resolver, with
+ * `TenantStore.replay.counterStore()` as its CounterStore) needs an enrolment source (badge keys per
+ * attendee ref) that the bridge does not have yet, so taps are journalled unresolved and door readers get
+ * no DECISION; BLE readers are listed but not attached (no BleAdapter wiring).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { type Clock, toHex } from '@badgewire/protocol';
 import { AccessPolicy } from './access/index';
 import {
   type ApiClient,
@@ -30,6 +33,8 @@ import { TenantStores } from './journal/index';
 import { type KeyStore, openKeyStoreAt } from './keys/index';
 import { createLogger, type Logger } from './log/index';
 import { createMqttOutput, fileCursor, type MqttOutput } from './output/index';
+import { type HubEvent, keyStoreKeyring, MemoryReaderStore, ReaderHub } from './readers/index';
+import { type SerialSupervisor, superviseSerial, systemClock } from './transport/index';
 
 export interface Bridge {
   readonly config: BridgeConfig;
@@ -40,6 +45,8 @@ export interface Bridge {
   readonly policies: ReadonlyMap<string, AccessPolicy>;
   readonly api: RunningApi | null;
   readonly mqtt: ReadonlyMap<string, MqttOutput>;
+  /** Reader sessions: attach links here (the serial supervisor does so for configured serial readers). */
+  readonly hub: ReaderHub;
   /** Takes one backup round now (also run every `backup.intervalMinutes`). */
   backup(): Promise<string[]>;
   stop(): Promise<void>;
@@ -48,6 +55,8 @@ export interface Bridge {
 export interface StartOptions {
   env: NodeJS.ProcessEnv;
   now?: () => number;
+  /** Reader session timers (virtual in tests). */
+  clock?: Clock;
   log?: Logger;
   /** Where the API prints its certificate fingerprint line (stdout by default). */
   print?: (line: string) => void;
@@ -79,9 +88,13 @@ function policySink(policies: Map<string, AccessPolicy>): PolicySink {
   };
 }
 
-/** The configured readers, reported offline: no reader hub runs in this build (see the file header). */
-function configuredReaders(config: BridgeConfig): ReaderRegistry {
+const LINK_ID = /^[0-9a-f]{16}$/;
+
+/** The hub's view for readers it manages; configured readers it cannot manage are listed offline. */
+function readerRegistry(config: BridgeConfig, hub: ReaderHub): ReaderRegistry {
   const info = (r: BridgeConfig['readers'][number]): ReaderInfo => {
+    const live = hub.get(r.tenant, r.id);
+    if (live) return live;
     const out: ReaderInfo = { id: r.id, transport: r.transport.type, state: 'offline', health: {} };
     if (r.door) out.doorId = r.door;
     return out;
@@ -95,10 +108,61 @@ function configuredReaders(config: BridgeConfig): ReaderRegistry {
   };
 }
 
+/** Journals one reader event (before the hub ACKs it). Frames stay ciphertext; the journal seals them too. */
+function journalReaderEvent(stores: TenantStores, now: () => number) {
+  return async (ev: HubEvent): Promise<void> => {
+    const m = ev.msg;
+    const sighting = m.type === 16;
+    const data: Record<string, unknown> = sighting
+      ? { adv: toHex(m.adv), rssi: m.rssi, resolved: false }
+      : { frame: toHex(m.frame), mode: m.kind, resolved: false };
+    if (!sighting && m.challengeId !== undefined) data.challengeId = m.challengeId;
+    await stores.get(ev.tenant).journal.append({
+      id: `${ev.readerId}:${ev.seq}`,
+      kind: sighting ? 'sighting' : 'tap',
+      readerId: ev.readerId,
+      at: now(),
+      data,
+    });
+  };
+}
+
+function startReaders(config: BridgeConfig, hub: ReaderHub, clock: Clock, log: Logger): SerialSupervisor[] {
+  const sups: SerialSupervisor[] = [];
+  for (const r of config.readers) {
+    if (!LINK_ID.test(r.id)) {
+      log.warn({ readerId: r.id }, 'reader id is not a 16-hex-digit link id: listed, not attached');
+      continue;
+    }
+    hub.register(
+      r.id,
+      r.tenant,
+      r.door ? { door: r.role === 'door', doorId: r.door } : { door: r.role === 'door' },
+    );
+    const t = r.transport;
+    if (t.type !== 'serial') continue;
+    sups.push(
+      superviseSerial({
+        ...('path' in t
+          ? { path: t.path }
+          : { match: [{ vendorId: t.vid, productId: t.pid, serialNumber: t.serialNumber }] }),
+        baudRate: t.baudRate,
+        clock,
+        onLink: (link) => {
+          hub.attach(link, 'serial');
+        },
+        onError: (err) => log.warn({ readerId: r.id, code: err.code }, 'reader transport fault'),
+      }),
+    );
+  }
+  return sups;
+}
+
 async function startApi(
   config: BridgeConfig,
   stores: TenantStores,
   policies: Map<string, AccessPolicy>,
+  readers: ReaderRegistry,
   opts: StartOptions,
   log: Logger,
 ): Promise<RunningApi | null> {
@@ -113,7 +177,7 @@ async function startApi(
     tls,
     audience: config.api.audience,
     clients,
-    readers: configuredReaders(config),
+    readers,
     policy: policySink(policies),
     openJournal: (tenant) => {
       if (!config.tenants.includes(tenant))
@@ -162,12 +226,24 @@ export async function startBridge(config: BridgeConfig, opts: StartOptions): Pro
   for (const t of config.tenants)
     log.info({ tenant: t, lastPos: stores.get(t).journal.lastPos() }, 'tenant journal open');
   const policies = policiesFor(config);
+  const clock = opts.clock ?? systemClock;
+  const hub = new ReaderHub({
+    store: new MemoryReaderStore(),
+    keyring: keyStoreKeyring(keys),
+    clock,
+    onEvent: journalReaderEvent(stores, now),
+    onFault: (readerId, code) => log.debug({ readerId, code }, 'reader link fault'),
+  });
   let api: RunningApi | null = null;
   let mqtt = new Map<string, MqttOutput>();
+  let sups: SerialSupervisor[] = [];
   try {
-    api = await startApi(config, stores, policies, opts, log);
+    sups = startReaders(config, hub, clock, log.child({ component: 'readers' }));
+    api = await startApi(config, stores, policies, readerRegistry(config, hub), opts, log);
     mqtt = await startMqtt(config, stores, opts.env, log);
   } catch (e) {
+    for (const sup of sups) sup.stop();
+    hub.close();
     await api?.api.close();
     for (const o of mqtt.values()) await o.stop();
     await stores.closeAll();
@@ -193,10 +269,10 @@ export async function startBridge(config: BridgeConfig, opts: StartOptions): Pro
       tenants: config.tenants.length,
       readers: config.readers.length,
       api: api !== null,
+      serialReaders: sups.length,
       mqtt: mqtt.size,
-      readerHub: false,
     },
-    'bridge running (no reader hub in this build: readers are listed offline)',
+    'bridge running',
   );
   return {
     config,
@@ -206,9 +282,12 @@ export async function startBridge(config: BridgeConfig, opts: StartOptions): Pro
     policies,
     api,
     mqtt,
+    hub,
     backup,
     async stop() {
       clearInterval(timer);
+      for (const sup of sups) sup.stop();
+      hub.close();
       if (backingUp) await backingUp.catch(() => undefined);
       await api?.api.close();
       for (const o of mqtt.values()) await o.stop();

@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { fromHex } from '@badgewire/protocol';
 import { base64url, SignJWT } from 'jose';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startBridge } from '../src/bridge';
@@ -12,6 +13,7 @@ import { loadConfig } from '../src/config/index';
 import { KeyStore } from '../src/keys/index';
 import { createLogger } from '../src/log/index';
 import { call } from './api-fixtures';
+import { linkPair, run, TestReader, VirtualClock } from './readers-world';
 
 const dir = mkdtempSync(join(tmpdir(), 'bw-bridge-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -175,6 +177,44 @@ await program.parseAsync(process.argv);
     expect(out).toContain('bridge stopped');
     // A clean close checkpoints and removes the WAL.
     expect(readdirSync(join(dir, 'cli-data', 'tenants'))).toEqual(['acme.db']);
+  });
+
+  it('journals reader events from hub sessions whose keys come from the sealed key store', async () => {
+    const id = 'b0a1c2d3e4f50607';
+    const cfg = join(dir, 'hub.json');
+    writeFileSync(
+      cfg,
+      JSON.stringify({
+        dataDir: 'hub-data',
+        // Next-tick commits: the virtual-time runner yields with setImmediate, not wall-clock timers.
+        journal: { commitWindowMs: 0 },
+        tenants: ['acme'],
+        zones: [{ id: 'hall' }],
+        doors: [{ id: 'door-1', zone: 'hall' }],
+        readers: [{ id, door: 'door-1', transport: { type: 'ble', address: 'c0:ff:ee:00:00:07' } }],
+      }),
+    );
+    const config = loadConfig(cfg);
+    KeyStore.create(config.keyStore.path, { passphrase: env.BADGEWIRE_KEYSTORE_PASSPHRASE });
+    const clock = new VirtualClock();
+    const b = await startBridge(config, { env, clock, log: createLogger({ level: 'silent' }) });
+    try {
+      const key = b.hub.provision(id);
+      expect(b.keys.readerKeys(id).map((k) => k.state)).toEqual(['issued']);
+      const [hostEnd, readerEnd] = linkPair();
+      const reader = new TestReader(readerEnd, clock, fromHex(id), key);
+      b.hub.attach(hostEnd, 'serial');
+      await run(clock, [hostEnd, readerEnd], [reader], 2000);
+      expect(b.hub.state(id)).toBe('online');
+      expect(b.keys.readerKeys(id).map((k) => k.state)).toEqual(['active']);
+      const seqs = [reader.tap(1), reader.tap(2)];
+      await run(clock, [hostEnd, readerEnd], [reader], 2000);
+      const evs = b.stores.get('acme').journal.read(0, 10);
+      expect(evs.map((e) => [e.id, e.kind])).toEqual(seqs.map((q) => [`${id}:${q}`, 'tap']));
+      expect(evs[0]!.data).toMatchObject({ frame: '01'.repeat(16), resolved: false });
+    } finally {
+      await b.stop();
+    }
   });
 
   it('refuses to start on a locked key store and leaves nothing running', async () => {
