@@ -25,6 +25,6 @@ export {
   silentLogger,
 } from './log/index';
 export * from './output/index';
+export * from './readers/index';
 export * from './tls/index';
 export * from './transport/index';
-export * from './readers/index';
