@@ -19,7 +19,7 @@ export interface JournalEventInput {
 }
 
 export interface JournalEvent extends JournalEventInput {
-  /** Monotonic journal position (1, 2, ...): the resume token of the event stream. */
+  /** Monotonic, dense journal position (1, 2, ...): the resume token of the event stream. */
   pos: number;
 }
 
@@ -30,11 +30,16 @@ export interface AppendResult {
 }
 
 export interface Journal {
-  /** Appends durably (group commit); resolves once the row survives a crash. Idempotent on `id`. */
+  /**
+   * Appends durably (group commit); resolves once the row survives a crash and a power loss (WAL,
+   * synchronous=FULL). Idempotent on `id`. Rejects with a BadgewireError: E_JOURNAL_INPUT (malformed),
+   * E_JOURNAL_PII (a personal field such as name/email/phone/serial/uid, or an e-mail/phone in a string),
+   * E_JOURNAL_CLOSED, or E_JOURNAL_IO (transient: nothing of the batch was written; retry).
+   */
   append(ev: JournalEventInput): Promise<AppendResult>;
   /** Events with pos > after, in order, at most `limit`. */
   read(after: number, limit: number, filter?: { kind?: EventKind; readerId?: string }): JournalEvent[];
-  /** Subscribe to events as they become durable; returns an unsubscribe function. */
+  /** Subscribe to fresh events (never retransmits) as they become durable, in position order; returns an unsubscribe function. */
   subscribe(cb: (ev: JournalEvent) => void): () => void;
   lastPos(): number;
   close(): Promise<void>;
