@@ -259,7 +259,7 @@ describe('quirks firmware can trip on', () => {
 
 describe('memory estimate', () => {
   it('grows monotonically with allocations and is reported by process.memory()', () => {
-    const { dev } = run(`
+    const { clock, dev } = run(`
       var keep = [];
       function grow(n) { for (var i = 0; i < n; i++) keep.push({ id: i, label: "item number " + i }); }
       var m0 = process.memory().usage;
@@ -270,6 +270,9 @@ describe('memory estimate', () => {
       seen.push(dev.memoryUsage().usage);
     }
     for (let k = 1; k < seen.length; k++) expect(seen[k]).toBeGreaterThan(seen[k - 1] as number);
+    // Firmware sees a fresh estimate at most once per virtual minute (a walk is expensive).
+    expect(dev.eval('process.memory().usage === m0').value).toBe(true);
+    clock.advance(60_000);
     expect(dev.eval('process.memory().usage > m0 && process.memory().total === 2630').value).toBe(true);
     expect(
       dev.eval(
@@ -480,5 +483,16 @@ describe('event loop details', () => {
     clock.advance(0);
     expect(dev.consoleOutput).toContain('got B');
     expect(dev.consolePort).toBe(null);
+  });
+});
+
+describe('unguarded mode', () => {
+  it('runs the same firmware with guardMs 0 (no per-call watchdog)', () => {
+    const clock = new VirtualClock();
+    const dev = new EspruinoDevice({ board: 'puckjs', clock, guardMs: 0 });
+    dev.install('var n = 0; setInterval(function () { n++; }, 10);');
+    dev.boot();
+    clock.advance(10_000);
+    expect(dev.eval('n').value).toBe(1000);
   });
 });

@@ -82,7 +82,7 @@ export class EspruinoDevice {
     );
     this.i2c = opts.i2c;
     this.guardMs = opts.guardMs ?? 10_000;
-    this.memoryCheckMs = opts.memoryCheckMs ?? 60_000;
+    this.memoryCheckMs = opts.memoryCheckMs ?? 300_000;
     const names: SerialName[] =
       this.board.name === 'esp32' ? ['Serial1', 'Serial2', 'Bluetooth'] : ['Serial1', 'Bluetooth'];
     for (const n of names) this.serials.set(n, new SerialPortState(n));
@@ -335,8 +335,10 @@ export class EspruinoDevice {
       setConsole: (n) => this.setConsole(n),
       consoleName: () => this.consoleOn,
       memory: () => {
-        const m = this.memoryUsage();
-        return { usage: m.usage, total: m.total };
+        // Firmware may poll this every heartbeat; a walk costs ~10-50 ms, so re-estimate at most once a minute.
+        const now = this.clock.now();
+        if (!b.memo || now - b.memo.at >= 60_000) b.memo = { at: now, usage: this.memoryUsage().usage };
+        return { usage: b.memo.usage, total: this.board.vars };
       },
       sizeOf: (v) => sizeOfValue(realm, b, v),
       watchdog: (timeoutS, isAuto) => armWatchdog(host, b, timeoutS, isAuto, () => this.reboot('watchdog')),
