@@ -1,5 +1,9 @@
-/** Serial flashing over the Espruino console (issue #6): resumable, CRC-verified Storage upload of a bundle. */
+/** Flashing and provisioning over the Espruino console (issue #6): serial or BLE, resumable, CRC-verified. */
 
 export { type FlashCommandOptions, type OpenLink, registerFlashCommand, runFlash } from './cli';
 export { ConsoleSession, FlashError } from './console-session';
-export { type FlashOptions, type FlashReport, flashBundle } from './flash';
+export * from './device-fields';
+export { classifyDeviceMessage, describeError, FIXES, type FlashErrorCode } from './errors';
+export { chunkCommand, type FlashOptions, type FlashReport, flashBundle, planFlash } from './flash';
+export * from './provision';
+export * from './verify';
