@@ -4,7 +4,9 @@
  * 6xx reader application. Decoders never throw on bad input: they return `Fail`. They throw only on
  * programmer misuse (wrong argument types), as @noble does.
  *
- * Device-safe: plain numbers and objects, no Error subclasses (Espruino cannot `extends Error`).
+ * Device-safe: plain numbers and objects, no Error subclasses (Espruino cannot `extends Error`). The constants
+ * come first, above any other statement: esbuild inlines leading constants into the firmware bundle, where each
+ * kept one would cost a variable (a JsVar on Espruino).
  */
 
 /** What the caller does with the input after a failure. */
@@ -12,27 +14,6 @@ export const NEED_MORE = 1; // not an error yet: wait for more bytes
 export const SKIP = 2; // well-formed but not for us (unknown type, unknown field): ignore it, keep the session
 export const DROP = 3; // this frame/record is bad: discard it, keep the buffer and the session
 export const RESET = 4; // the session or stream state is untrustworthy: tear down and re-handshake
-
-export const ACTION_NAMES: { [k: number]: string } = { 1: 'need-more', 2: 'skip', 3: 'drop', 4: 'reset' };
-
-export interface Ok<T> {
-  ok: true;
-  value: T;
-}
-export interface Fail {
-  ok: false;
-  code: number;
-  /** Byte offset in the input where the fault was found, or -1. Never key material or payload. */
-  at: number;
-}
-export type Result<T> = Ok<T> | Fail;
-
-export function ok<T>(value: T): Ok<T> {
-  return { ok: true, value: value };
-}
-export function fail(code: number, at: number): Fail {
-  return { ok: false, code: code, at: at };
-}
 
 // 1xx framing (COBS + CRC deframer)
 export const E_FRAME_INCOMPLETE = 100;
@@ -95,6 +76,27 @@ export const E_APP_NFC_TIMEOUT = 602;
 export const E_APP_NFC_FRAME = 603;
 export const E_APP_STORAGE_FULL = 604;
 export const E_APP_QUEUE_FULL = 605;
+
+export const ACTION_NAMES: { [k: number]: string } = { 1: 'need-more', 2: 'skip', 3: 'drop', 4: 'reset' };
+
+export interface Ok<T> {
+  ok: true;
+  value: T;
+}
+export interface Fail {
+  ok: false;
+  code: number;
+  /** Byte offset in the input where the fault was found, or -1. Never key material or payload. */
+  at: number;
+}
+export type Result<T> = Ok<T> | Fail;
+
+export function ok<T>(value: T): Ok<T> {
+  return { ok: true, value: value };
+}
+export function fail(code: number, at: number): Fail {
+  return { ok: false, code: code, at: at };
+}
 
 /** name and action class per code. Host-side tooling (logs, metrics, SPEC tables) reads this. */
 export const ERRORS: { [code: number]: [string, number] } = {
