@@ -11,6 +11,7 @@ const TRANSIENT = new Set<string>([
   'E_JOURNAL_BUSY',
   'E_BACKUP_IO',
   'E_KEYSTORE_IO',
+  'E_KEYSTORE_BUSY',
   'E_READER_IO',
 ]);
 
@@ -58,6 +59,7 @@ export const HOST_ERROR_CODES = [
   'E_KEYSTORE_AUTH',
   'E_KEYSTORE_FORMAT',
   'E_KEYSTORE_IO',
+  'E_KEYSTORE_BUSY',
   'E_KEYSTORE_SECRET',
   'E_KEY_UNKNOWN',
   'E_KEY_STATE',

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { deriveBadgeKeys, nobleAes } from '@badgewire/protocol';
 import { gcm } from '@noble/ciphers/aes.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { BadgewireError } from '../src/errors';
 import { aeadSeal, exportBadgeKeys, KeyStore, openBadgeExport } from '../src/keys/index';
 
 const PASS = { passphrase: 'correct horse battery staple' };
@@ -121,6 +122,43 @@ describe('sealed key store', () => {
     const a = ks.journalKey('acme');
     expect(ks.journalKey('globex')).not.toEqual(a);
     expect(KeyStore.open(path, PASS).journalKey('acme')).toEqual(a);
+  });
+});
+
+describe('two processes on one key store', () => {
+  it('never loses an update: each instance re-reads the file before it mutates or reads', () => {
+    const a = KeyStore.create(path, PASS);
+    const b = KeyStore.open(path, PASS);
+    const ja = a.journalKey('acme');
+    // b was opened before acme's key existed; it must find a's key, not mint a second one.
+    expect(b.journalKey('acme')).toEqual(ja);
+    const mk = a.createMasterKey();
+    const rk = b.createReaderKey('door-9');
+    a.revoke(rk.summary.id);
+    const c = KeyStore.open(path, PASS);
+    expect(c.list().map((k) => [k.id, k.state])).toEqual([
+      [mk.id, 'active'],
+      [rk.summary.id, 'revoked'],
+    ]);
+    expect(b.readerKeys('door-9')).toEqual([]);
+    expect(readdirSync(dir).sort()).toEqual(['keys.sealed']);
+  });
+
+  it('waits for another holder of the lock and gives up with a transient error', () => {
+    const a = KeyStore.create(path, PASS);
+    writeFileSync(`${path}.lock`, '');
+    const t0 = Date.now();
+    let err: unknown;
+    try {
+      a.createMasterKey();
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toMatchObject({ code: 'E_KEYSTORE_BUSY' });
+    expect((err as BadgewireError).isTransient()).toBe(true);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(4900);
+    rmSync(`${path}.lock`);
+    expect(a.createMasterKey().id).toMatch(/^mk-/);
   });
 });
 

@@ -76,7 +76,14 @@ describe('log redaction', () => {
       log.warn({ err: e, tenant: 'acme' }, 'with err field');
       log.info({ err: e }, `message with ${hex}`);
       expect(e.isTransient()).toBe(
-        ['E_JOURNAL_IO', 'E_JOURNAL_BUSY', 'E_BACKUP_IO', 'E_KEYSTORE_IO', 'E_READER_IO'].includes(code),
+        [
+          'E_JOURNAL_IO',
+          'E_JOURNAL_BUSY',
+          'E_BACKUP_IO',
+          'E_KEYSTORE_IO',
+          'E_KEYSTORE_BUSY',
+          'E_READER_IO',
+        ].includes(code),
       );
     }
     assertClean(lines);

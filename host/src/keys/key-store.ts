@@ -9,12 +9,13 @@
  * the reader's old key stays usable for one more handshake; `activateReaderKey` retires it.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { BadgewireError } from '../errors';
 import {
   newSealingKey,
   openFile,
+  openFileWithKey,
   readFileOr,
   type ScryptParams,
   type SealingKey,
@@ -86,6 +87,33 @@ function checkDeviceId(what: string, id: string): void {
     throw new BadgewireError('E_KEY_INPUT', `${what} must be a device id of 1-64 chars [A-Za-z0-9._:-]`, {});
 }
 
+/** A cross-process lock: an O_EXCL lock file, waited for up to 5 s; one older than 30 s is stale (a crash). */
+function withLock(lock: string, fn: () => void): void {
+  const deadline = Date.now() + 5000;
+  let fd: number | undefined;
+  while (fd === undefined) {
+    try {
+      fd = openSync(lock, 'wx', 0o600);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      try {
+        if (Date.now() - statSync(lock).mtimeMs > 30_000) unlinkSync(lock);
+      } catch {
+        // released meanwhile
+      }
+      if (Date.now() > deadline)
+        throw new BadgewireError('E_KEYSTORE_BUSY', 'another process holds the key store lock; retry', {});
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+    }
+  }
+  try {
+    fn();
+  } finally {
+    closeSync(fd);
+    unlinkSync(lock);
+  }
+}
+
 export interface KeyStoreOptions {
   now?: () => number;
   /** scrypt parameters for a new store (defaults: N=2^15, r=8, p=1). */
@@ -94,6 +122,8 @@ export interface KeyStoreOptions {
 
 export class KeyStore {
   private readonly now: () => number;
+  /** The file bytes this instance last read or wrote: a differing file means another process changed it. */
+  private seen: Buffer | null = null;
 
   private constructor(
     readonly path: string,
@@ -126,13 +156,37 @@ export class KeyStore {
     plaintext.fill(0);
     if (c.v !== 1 || !Array.isArray(c.keys))
       throw new BadgewireError('E_KEYSTORE_FORMAT', 'unknown key store version', {});
-    return new KeyStore(path, sk, c, opts);
+    const ks = new KeyStore(path, sk, c, opts);
+    ks.seen = Buffer.from(readFileSync(path));
+    return ks;
   }
 
-  private save(): void {
-    const plain = Buffer.from(JSON.stringify(this.c), 'utf8');
-    writeFileAtomic(this.path, sealFile(FORMAT, this.sk, plain));
+  /**
+   * Picks up changes another process (the CLI while the bridge runs, or the reverse) made to the file, so a
+   * mutation always applies to the latest state and a read sees keys created elsewhere.
+   */
+  private refresh(): void {
+    const cur = readFileSync(this.path);
+    if (this.seen && cur.equals(this.seen)) return;
+    const plain = openFileWithKey(FORMAT, cur, this.sk);
+    this.c = JSON.parse(Buffer.from(plain).toString('utf8')) as Contents;
     plain.fill(0);
+    this.seen = cur;
+  }
+
+  /** Writes under a lock file; if the file changed since `refresh`, nothing is written and the caller retries. */
+  private save(): void {
+    withLock(`${this.path}.lock`, () => {
+      if (this.seen && !readFileSync(this.path).equals(this.seen)) {
+        this.refresh();
+        throw new BadgewireError('E_KEYSTORE_BUSY', 'the key store changed on disk meanwhile; retry', {});
+      }
+      const plain = Buffer.from(JSON.stringify(this.c), 'utf8');
+      const bytes = Buffer.from(sealFile(FORMAT, this.sk, plain));
+      plain.fill(0);
+      writeFileAtomic(this.path, bytes);
+      this.seen = bytes;
+    });
   }
 
   private find(id: string): KeyRecord {
@@ -183,6 +237,7 @@ export class KeyStore {
 
   /** A new event master key (one per event, wire §9.4). */
   createMasterKey(label?: string): KeySummary {
+    this.refresh();
     if (label !== undefined && !DEVICE_ID.test(label))
       throw new BadgewireError('E_KEY_INPUT', 'label must be 1-64 chars [A-Za-z0-9._:-]', {});
     const r = this.add('master', undefined, label, 'active');
@@ -193,6 +248,7 @@ export class KeyStore {
 
   /** The bytes of an active master key (for badge key derivation and the resolver). */
   masterKey(id: string): Uint8Array {
+    this.refresh();
     const r = this.find(id);
     if (r.kind !== 'master' || r.state === 'revoked')
       throw new BadgewireError('E_KEY_STATE', 'not an active master key', { keyId: id, state: r.state });
@@ -201,6 +257,7 @@ export class KeyStore {
 
   /** A new link key for a reader, state `issued` until its first handshake; returns the bytes to provision. */
   createReaderKey(readerId: string): { summary: KeySummary; key: Uint8Array } {
+    this.refresh();
     checkDeviceId('reader id', readerId);
     if (this.c.keys.some((k) => k.kind === 'reader' && k.owner === readerId && k.state !== 'revoked'))
       throw new BadgewireError('E_KEY_STATE', 'reader already has a live key; rotate it instead', {
@@ -214,6 +271,7 @@ export class KeyStore {
 
   /** Starts a rotation: the live key becomes `rotating` (still accepted), a new key is `issued`. */
   rotateReaderKey(readerId: string): { summary: KeySummary; key: Uint8Array } {
+    this.refresh();
     checkDeviceId('reader id', readerId);
     const live = this.c.keys.filter(
       (k) => k.kind === 'reader' && k.owner === readerId && k.state !== 'revoked',
@@ -234,6 +292,7 @@ export class KeyStore {
 
   /** Marks a reader key active after its first good handshake; any `rotating` key of that reader is revoked. */
   activateReaderKey(keyId: string): void {
+    this.refresh();
     const r = this.find(keyId);
     if (r.kind !== 'reader' || r.state === 'revoked' || r.state === 'rotating')
       throw new BadgewireError('E_KEY_STATE', 'only an issued or active reader key can be activated', {
@@ -249,6 +308,7 @@ export class KeyStore {
 
   /** Keys a reader may handshake with right now, newest first. */
   readerKeys(readerId: string): { id: string; state: KeyState; key: Uint8Array }[] {
+    this.refresh();
     return this.c.keys
       .filter((k) => k.kind === 'reader' && k.owner === readerId && k.state !== 'revoked')
       .sort((a, b) => b.createdAt - a.createdAt)
@@ -257,6 +317,7 @@ export class KeyStore {
 
   /** A new API client key (HMAC secret for the client's tokens). */
   createApiKey(clientId: string): { summary: KeySummary; key: Uint8Array } {
+    this.refresh();
     checkDeviceId('client id', clientId);
     const r = this.add('api', clientId, undefined, 'active');
     this.log({ at: this.now(), action: 'create', keyId: r.id, to: clientId });
@@ -266,12 +327,14 @@ export class KeyStore {
 
   /** Active API keys of a client. */
   apiKeys(clientId: string): { id: string; key: Uint8Array }[] {
+    this.refresh();
     return this.c.keys
       .filter((k) => k.kind === 'api' && k.owner === clientId && k.state === 'active')
       .map((k) => ({ id: k.id, key: unb64(k.key) }));
   }
 
   revoke(keyId: string): void {
+    this.refresh();
     const r = this.find(keyId);
     if (r.state === 'revoked') return;
     r.state = 'revoked';
@@ -281,6 +344,7 @@ export class KeyStore {
 
   /** The tenant's journal data key, created on first use (the tenant id is checked by the caller). */
   journalKey(tenant: string): Uint8Array {
+    this.refresh();
     let k = this.c.journalKeys[tenant];
     if (!k) {
       k = b64(newKey());
@@ -297,15 +361,18 @@ export class KeyStore {
 
   /** Records a badge-key export to a provisioning station (count only: serials are personal data). */
   recordBadgeExport(masterKeyId: string, stationId: string, count: number): void {
+    this.refresh();
     this.log({ at: this.now(), action: 'badge-export', keyId: masterKeyId, to: stationId, count });
     this.save();
   }
 
   list(): KeySummary[] {
+    this.refresh();
     return this.c.keys.map((r) => this.summary(r));
   }
 
   issued(): IssueRecord[] {
+    this.refresh();
     return this.c.issued.map((r) => ({ ...r }));
   }
 }

@@ -113,6 +113,32 @@ export function openFile(
   return { plaintext, sk: { key, salt, params } };
 }
 
+/** Opens a sealed file with an already derived key (same salt and parameters), skipping the KDF. */
+export function openFileWithKey(format: string, bytes: Uint8Array, sk: SealingKey): Uint8Array {
+  let env: Envelope;
+  try {
+    env = JSON.parse(Buffer.from(bytes).toString('utf8')) as Envelope;
+  } catch {
+    throw new BadgewireError('E_KEYSTORE_FORMAT', 'not a sealed badgewire file', { format });
+  }
+  const same =
+    env?.format === format &&
+    env.kdf?.salt === Buffer.from(sk.salt).toString('base64') &&
+    env.kdf.N === sk.params.N &&
+    env.kdf.r === sk.params.r &&
+    env.kdf.p === sk.params.p;
+  if (!same)
+    throw new BadgewireError(
+      'E_KEYSTORE_FORMAT',
+      'the key store was re-created or re-keyed on disk; reopen it',
+      {},
+    );
+  const plaintext = open(sk.key, new Uint8Array(Buffer.from(env.sealed, 'base64')), headerAad(env));
+  if (!plaintext)
+    throw new BadgewireError('E_KEYSTORE_AUTH', 'the key store on disk failed authentication', {});
+  return plaintext;
+}
+
 /** Replaces `path` with `data` so that a crash leaves either the old or the new file, never a torn one. */
 export function writeFileAtomic(path: string, data: Uint8Array, mode = 0o600): void {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
