@@ -100,7 +100,7 @@ describe('runFlash (the CLI action)', () => {
       (path, baudRate) => openSerialLink({ path, baudRate }),
       (l) => lines.push(l),
     );
-    expect(r.loaded).toBe(true);
+    expect(r?.loaded).toBe(true);
     expect(lines.at(-1)).toMatch(/CRC verified, loaded/);
     const v = dev.eval('bwCli');
     expect(v.ok && v.value).toBe(42);

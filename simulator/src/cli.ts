@@ -3,8 +3,24 @@
  * The one `badgewire` CLI. Each package registers the subcommands it owns: firmware (build, flash, provision,
  * ...) from @badgewire/firmware, bridge and keys from @badgewire/host, sim and audit from this package.
  */
-import { registerFirmwareCommands, registerFlashCommand } from '@badgewire/firmware/build';
-import { openSerialLink, registerHostCommands } from '@badgewire/host';
+import {
+  type DeviceDeps,
+  registerDeviceCommands,
+  registerFirmwareCommands,
+  registerFlashCommand,
+  resolveBleTarget,
+  scanBle,
+} from '@badgewire/firmware/build';
+import {
+  BleAdapter,
+  fingerprint,
+  KNOWN_READER_USB,
+  openKeyStoreAt,
+  openSerialLink,
+  registerHostCommands,
+  serialBytes,
+} from '@badgewire/host';
+import { deriveBadgeKeys, nobleAes } from '@badgewire/protocol';
 import { Command } from 'commander';
 import { registerDemoCommand } from './demo';
 import { registerSimCommands } from './sim-cli';
@@ -14,7 +30,69 @@ const program = new Command('badgewire')
   .showHelpAfterError();
 
 const firmware = registerFirmwareCommands(program);
-registerFlashCommand(firmware, (path, baudRate) => openSerialLink({ path, baudRate }));
+// Host implementations for the firmware device commands (the firmware package may not import the host).
+const hci = (): Promise<BleAdapter> =>
+  BleAdapter.open(
+    process.env.BADGEWIRE_HCI_UART
+      ? { uart: { port: process.env.BADGEWIRE_HCI_UART } }
+      : { deviceId: Number(process.env.BADGEWIRE_HCI ?? 0) },
+  );
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+const deviceDeps: DeviceDeps = {
+  openSerial: (path, baudRate) => openSerialLink({ path, baudRate }),
+  openBle: async (target) => {
+    const adapter = await hci();
+    try {
+      const link = await adapter.connect(await resolveBleTarget(adapter.noble, target), {
+        timeoutMs: 15_000,
+      });
+      link.onClose(() => adapter.close());
+      return link;
+    } catch (e) {
+      adapter.close();
+      throw e;
+    }
+  },
+  openKeys: (o) => {
+    if (!o.store)
+      throw Object.assign(new Error('give --store FILE (the sealed key store)'), { code: 'E_FLASH_USAGE' });
+    const ks = openKeyStoreAt(
+      { path: o.store, keyFile: o.keyFile, passphraseEnv: o.passphraseEnv ?? '' },
+      process.env,
+    );
+    return {
+      keys: ks,
+      fingerprint,
+      badgeKeys: (masterKeyId, serial) => {
+        const k = deriveBadgeKeys(nobleAes, ks.masterKey(masterKeyId), serialBytes(serial));
+        // Logged by count only: a badge serial is a stable badge id.
+        ks.recordBadgeExport(masterKeyId, 'usb-provisioning', 1);
+        return { kId: hex(k.kId), kTap: hex(k.kTap) };
+      },
+    };
+  },
+  listSerial: async () => (await import('serialport')).SerialPort.list(),
+  knownUsb: KNOWN_READER_USB,
+  scanBle: async (ms) => {
+    const adapter = await hci();
+    try {
+      return await scanBle(adapter.noble, ms);
+    } finally {
+      adapter.close();
+    }
+  },
+  doctor: async () => {
+    try {
+      (await hci()).close();
+      return [{ name: 'bluetooth', ok: true, detail: 'adapter powered on, raw HCI access works' }];
+    } catch (e) {
+      const x = e as { code?: string; message: string; hint?: string };
+      return [{ name: 'bluetooth', ok: false, detail: `${x.code ?? 'error'}: ${x.message}`, fix: x.hint }];
+    }
+  },
+};
+registerFlashCommand(firmware, deviceDeps);
+registerDeviceCommands(firmware, deviceDeps);
 registerHostCommands(program);
 registerDemoCommand(program);
 registerSimCommands(program);
