@@ -179,6 +179,26 @@ describe('Deframer', () => {
     d.push(encodeFrame(fromHex('0304')));
     expect(frames).toEqual(['0304']);
   });
+  it('grows its buffer with a frame, never past the maximum, and gives it back after the frame', () => {
+    const { d, frames, faults } = collect();
+    const held = () => (d as unknown as { buf: Uint8Array }).buf.length;
+    const sizes = [512, 1, 61, 62, 63, 64, 65, 126, 127, 128, 254, 255, 256, 510, 511, 512, 3];
+    const want = sizes.map((n, k) => toHex(new Uint8Array(n).map((_, i) => (i * 7 + k) & 255)));
+    for (const h of want) {
+      const f = encodeFrame(fromHex(h));
+      // Byte by byte for odd sizes, whole for even: growth must not depend on how the stream is cut.
+      if (h.length % 4 === 2) for (let i = 0; i < f.length; i++) d.push(f.subarray(i, i + 1));
+      else d.push(f);
+      expect(held()).toBeLessThanOrEqual(64);
+    }
+    expect(frames).toEqual(want);
+    expect(faults).toEqual([]);
+    d.push(encodeFrame(new Uint8Array(512)).subarray(0, 400));
+    expect(held()).toBeGreaterThan(64);
+    expect(held()).toBeLessThanOrEqual(MAX_FRAME_PAYLOAD + 2);
+    d.reset();
+    expect(held()).toBe(64);
+  });
   it('reset() drops a partial frame', () => {
     const { d, frames, faults } = collect();
     const f = encodeFrame(fromHex('abcd'));

@@ -2,10 +2,12 @@
  * The push-based stream deframer for `COBS(payload ‖ CRC16-LE) ‖ 00` (SPEC.md, framing). Chunks of any size
  * go in; whole payloads or typed faults come out through the two callbacks given to the constructor.
  *
- * It decodes COBS byte by byte straight into one fixed buffer (max payload + 2 CRC bytes), so memory is
- * constant whatever arrives, and nothing is allocated per byte: only the delivered payload is copied, because
- * receivers keep it. After any fault it discards up to the next 00, which is how it resynchronises after
- * garbage, a lost BLE write or a mid-frame start. Empty frames (00 00) are idle fill and are not reported.
+ * It decodes COBS byte by byte straight into one buffer that grows by doubling with the frame, never past
+ * max payload + 2 CRC bytes, so memory stays bounded whatever arrives, and nothing is allocated per byte.
+ * After a frame longer than SMALL bytes the buffer drops back to SMALL: an idle reader (where RAM is counted
+ * in 13-byte JsVars) holds 64 bytes, not 514. The delivered payload is copied, because receivers keep it.
+ * After any fault it discards up to the next 00, which is how it resynchronises after garbage, a lost BLE
+ * write or a mid-frame start. Empty frames (00 00) are idle fill and are not reported.
  * It never throws on input; callbacks must not call `push` on the same deframer.
  */
 import { E_FRAME_COBS, E_FRAME_CRC, E_FRAME_SHORT, E_FRAME_TOO_LONG, type Fail, fail } from '../errors';
@@ -13,9 +15,12 @@ import { CRC16_INIT, crc16Update } from './crc';
 
 /** The largest payload a frame may carry (SPEC.md, framing). */
 export const MAX_FRAME_PAYLOAD = 512;
+const SMALL = 64;
 
 export class Deframer {
-  private readonly buf: Uint8Array;
+  private buf: Uint8Array;
+  /** Most decoded bytes one frame may take: max payload + 2 CRC bytes. */
+  private readonly cap: number;
   private readonly onFrame: (payload: Uint8Array) => void;
   private readonly onFault: (f: Fail) => void;
   /** Decoded bytes so far in this frame. */
@@ -36,7 +41,8 @@ export class Deframer {
   constructor(onFrame: (payload: Uint8Array) => void, onFault: (f: Fail) => void, maxPayload?: number) {
     const max = maxPayload === undefined ? MAX_FRAME_PAYLOAD : maxPayload;
     if (!(max >= 1 && max <= 65535)) throw new TypeError('Deframer: maxPayload out of range: ' + max);
-    this.buf = new Uint8Array(max + 2);
+    this.cap = max + 2;
+    this.buf = new Uint8Array(Math.min(SMALL, this.cap));
     this.onFrame = onFrame;
     this.onFault = onFault;
     // Plain assignments, not field initialisers: esbuild lowers those to defineProperty helpers.
@@ -54,13 +60,14 @@ export class Deframer {
     return this.n;
   }
 
-  /** Forgets any partial frame, e.g. when the link reconnects. */
+  /** Forgets any partial frame, e.g. when the link reconnects, and gives back a grown buffer. */
   reset(): void {
     this.n = 0;
     this.left = 0;
     this.zeroDue = false;
     this.seen = 0;
     this.skipping = false;
+    if (this.buf.length > SMALL) this.buf = new Uint8Array(SMALL);
   }
 
   /** Reports after the state is settled, so a callback that throws cannot leave a half-updated frame. */
@@ -74,6 +81,7 @@ export class Deframer {
     const n = this.n;
     const left = this.left;
     const skipping = this.skipping;
+    const buf = this.buf;
     this.reset();
     if (skipping || seen === 0) return;
     if (left !== 0) {
@@ -84,21 +92,26 @@ export class Deframer {
       this.fault(E_FRAME_SHORT, seen);
       return;
     }
-    const crc = crc16Update(CRC16_INIT, this.buf, 0, n - 2);
-    const got = (this.buf[n - 2] as number) | ((this.buf[n - 1] as number) << 8);
+    const crc = crc16Update(CRC16_INIT, buf, 0, n - 2);
+    const got = (buf[n - 2] as number) | ((buf[n - 1] as number) << 8);
     if (crc !== got) {
       this.fault(E_FRAME_CRC, seen);
       return;
     }
     this.frames++;
-    this.onFrame(new Uint8Array(this.buf.subarray(0, n - 2)));
+    this.onFrame(new Uint8Array(buf.subarray(0, n - 2)));
   }
 
   private put(b: number): void {
     if (this.n >= this.buf.length) {
-      this.skipping = true;
-      this.fault(E_FRAME_TOO_LONG, this.seen);
-      return;
+      if (this.n >= this.cap) {
+        this.skipping = true;
+        this.fault(E_FRAME_TOO_LONG, this.seen);
+        return;
+      }
+      const next = new Uint8Array(Math.min(this.cap, this.buf.length * 2));
+      next.set(this.buf, 0);
+      this.buf = next;
     }
     this.buf[this.n++] = b;
   }
