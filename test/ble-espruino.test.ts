@@ -3,7 +3,10 @@
  * the Espruino runtime's `Bluetooth` serial and REPL. The serial flashing tool, written against `Link`, then
  * uploads a bundle over BLE exactly as it does over USB serial.
  */
-import { BleAdapter, type NobleLink } from '@badgewire/host';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BleAdapter, fingerprint, KeyStore, type NobleLink } from '@badgewire/host';
 import {
   attachBoardSerial,
   EspruinoConsole,
@@ -14,14 +17,25 @@ import {
   VirtualPeripheral,
 } from '@badgewire/simulator';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConsoleSession, flashBundle } from '../firmware/build/flash/index';
+import {
+  ConsoleSession,
+  describeError,
+  flashBundle,
+  provisionReader,
+  verifyDevice,
+} from '../firmware/build/flash/index';
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function rig(): Promise<{ dev: EspruinoDevice; link: NobleLink }> {
+async function rig(): Promise<{
+  dev: EspruinoDevice;
+  link: NobleLink;
+  reader: VirtualPeripheral;
+  reconnect: () => Promise<NobleLink>;
+}> {
   const pty = await openTempPtyPair();
   cleanups.push(() => pty.dispose());
   const controller = await VirtualController.open(pty.b);
@@ -36,8 +50,9 @@ async function rig(): Promise<{ dev: EspruinoDevice; link: NobleLink }> {
   controller.addPeripheral(reader);
   const att = attachBoardSerial(reader, dev.serial('Bluetooth'), { pump: () => clock.advance(0) });
   cleanups.push(() => att.detach());
-  const link = await adapter.connect(reader.address, { timeoutMs: 15_000 });
-  return { dev, link };
+  const reconnect = () => adapter.connect(reader.address, { timeoutMs: 15_000 });
+  const link = await reconnect();
+  return { dev, link, reader, reconnect };
 }
 
 describe('Espruino REPL over simulated BLE', () => {
@@ -60,5 +75,59 @@ describe('Espruino REPL over simulated BLE', () => {
     expect(r.loaded).toBe(true);
     const v = dev.eval('bwBle');
     expect(v.ok && v.value).toBe((39 * 40) / 2);
+  });
+
+  it('a BLE disconnect mid-upload is reported as such, and the next connection resumes the upload', async () => {
+    const { dev, link, reader, reconnect } = await rig();
+    const src = ['var bwRes = 0;'];
+    for (let i = 0; i < 40; i++) src.push(`bwRes += ${i}; // resume filler ${i}`);
+    const bundle = new Uint8Array(Buffer.from(src.join('\n'), 'latin1'));
+    const err = await flashBundle(link, bundle, {
+      chunkSize: 128,
+      timeoutMs: 15_000,
+      transport: 'ble',
+      onProgress: (done) => {
+        if (done === 4) reader.disconnect(); // the radio link drops after four verified chunks
+      },
+    }).catch((e) => e);
+    expect(err.code).toBe('E_FLASH_BLE_DISCONNECT');
+    expect(describeError(err)).toMatch(/closer.*rerun/s);
+    const r = await flashBundle(await reconnect(), bundle, {
+      chunkSize: 128,
+      timeoutMs: 15_000,
+      transport: 'ble',
+    });
+    expect(r.skipped).toBeGreaterThanOrEqual(4);
+    expect(r.skipped + r.written).toBe(r.chunks);
+    expect(r.restarted).toBe(false);
+    const v = dev.eval('bwRes');
+    expect(v.ok && v.value).toBe((39 * 40) / 2);
+  });
+
+  it('provisions and verifies a reader over BLE with a key from the key store', async () => {
+    const { dev, link } = await rig();
+    const dir = mkdtempSync(join(tmpdir(), 'bw-ble-prov-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const ks = KeyStore.create(join(dir, 'k.sealed'), { passphrase: 'correct horse battery' });
+    const deps = { keys: ks, fingerprint };
+    const pr = await provisionReader(link, { id: 'a1a2a3a4a5a6a7a8', door: 3, link: 'ble' }, deps, {
+      transport: 'ble',
+      timeoutMs: 15_000,
+    });
+    const key = ks.readerKeys('a1a2a3a4a5a6a7a8')[0]!.key;
+    const cfg = JSON.parse(Buffer.from(dev.storage.read('bw.cfg')!).toString('latin1'));
+    expect(cfg).toMatchObject({
+      id: 'a1a2a3a4a5a6a7a8',
+      door: 3,
+      link: 'ble',
+      key: Buffer.from(key).toString('hex'),
+    });
+    const vr = await verifyDevice(link, deps, { transport: 'ble', timeoutMs: 15_000 });
+    expect(vr).toMatchObject({
+      role: 'reader',
+      keyId: pr.keyId,
+      keyState: 'issued',
+      fingerprint: fingerprint(key),
+    });
   });
 });
