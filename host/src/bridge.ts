@@ -5,15 +5,14 @@
  *
  * Readers: the ReaderHub (host/src/readers, keys from the sealed KeyStore) gets every configured reader whose
  * id is its 8-byte link id in hex; serial readers are kept attached by the serial supervisor (path or USB
- * VID/PID/serial). Each SIGHTING/TAP is journalled (raw ciphertext frames, sealed at rest) before the hub
- * ACKs it. Not wired yet: resolution and decisions. The resolver (protocol/src/resolver, with
- * `TenantStore.replay.counterStore()` as its CounterStore) needs an enrolment source (badge keys per
- * attendee ref) that the bridge does not have yet, so taps are journalled unresolved and door readers get
- * no DECISION; BLE readers are listed but not attached (no BleAdapter wiring).
+ * VID/PID/serial). Each SIGHTING/TAP goes to the DecisionEngine (host/src/engine): resolver (badges enrolled
+ * from the tenant's enrolment file and the event master key) -> relay/presence/policy/leads -> journal ->
+ * DECISION, and the hub ACKs only after the rows are durable. API revocations reach both the policy and
+ * the resolver. Not wired: BLE reader links (no BleAdapter wiring yet; BLE readers are listed, not attached).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Clock, toHex } from '@badgewire/protocol';
+import type { Clock } from '@badgewire/protocol';
 import { AccessPolicy } from './access/index';
 import {
   type ApiClient,
@@ -28,12 +27,13 @@ import {
 } from './api/index';
 import { backupAll } from './backup/index';
 import type { BridgeConfig } from './config/index';
+import { DecisionEngine, type EngineEnrolment, type EngineReader, readEnrolmentFile } from './engine/index';
 import { BadgewireError } from './errors';
 import { TenantStores } from './journal/index';
 import { type KeyStore, openKeyStoreAt } from './keys/index';
 import { createLogger, type Logger } from './log/index';
 import { createMqttOutput, fileCursor, type MqttOutput } from './output/index';
-import { type HubEvent, keyStoreKeyring, MemoryReaderStore, ReaderHub } from './readers/index';
+import { keyStoreKeyring, MemoryReaderStore, ReaderHub } from './readers/index';
 import { type SerialSupervisor, superviseSerial, systemClock } from './transport/index';
 
 export interface Bridge {
@@ -47,6 +47,8 @@ export interface Bridge {
   readonly mqtt: ReadonlyMap<string, MqttOutput>;
   /** Reader sessions: attach links here (the serial supervisor does so for configured serial readers). */
   readonly hub: ReaderHub;
+  /** Reader events -> resolver -> access logic -> journal -> DECISION. */
+  readonly engine: DecisionEngine;
   /** Takes one backup round now (also run every `backup.intervalMinutes`). */
   backup(): Promise<string[]>;
   stop(): Promise<void>;
@@ -67,8 +69,11 @@ function policiesFor(config: BridgeConfig): Map<string, AccessPolicy> {
   return new Map(config.tenants.map((t) => [t, new AccessPolicy({ doors, antiPassback: 'soft' })]));
 }
 
-/** API updates -> the tenant's AccessPolicy. Entitlements arrive per door with one validity window. */
-function policySink(policies: Map<string, AccessPolicy>): PolicySink {
+/**
+ * API updates -> the tenant's AccessPolicy (entitlements arrive per door with one validity window);
+ * revocations also reach the resolver through the engine, so a revoked badge is refused by name.
+ */
+function policySink(policies: Map<string, AccessPolicy>, engine: DecisionEngine): PolicySink {
   const of = (tenant: string) => {
     const p = policies.get(tenant);
     if (!p) throw new BadgewireError('E_TENANT_ID', 'tenant is not configured on this bridge', {});
@@ -83,7 +88,8 @@ function policySink(policies: Map<string, AccessPolicy>): PolicySink {
       });
     },
     async revocation(tenant: string, r: RevocationUpdate) {
-      of(tenant).revoke(r.badgeRef);
+      of(tenant);
+      engine.revoke(tenant, r.badgeRef);
     },
   };
 }
@@ -108,23 +114,24 @@ function readerRegistry(config: BridgeConfig, hub: ReaderHub): ReaderRegistry {
   };
 }
 
-/** Journals one reader event (before the hub ACKs it). Frames stay ciphertext; the journal seals them too. */
-function journalReaderEvent(stores: TenantStores, now: () => number) {
-  return async (ev: HubEvent): Promise<void> => {
-    const m = ev.msg;
-    const sighting = m.type === 16;
-    const data: Record<string, unknown> = sighting
-      ? { adv: toHex(m.adv), rssi: m.rssi, resolved: false }
-      : { frame: toHex(m.frame), mode: m.kind, resolved: false };
-    if (!sighting && m.challengeId !== undefined) data.challengeId = m.challengeId;
-    await stores.get(ev.tenant).journal.append({
-      id: `${ev.readerId}:${ev.seq}`,
-      kind: sighting ? 'sighting' : 'tap',
-      readerId: ev.readerId,
-      at: now(),
-      data,
+function engineReaders(config: BridgeConfig): EngineReader[] {
+  return config.readers
+    .filter((r) => LINK_ID.test(r.id))
+    .map((r) => {
+      const e: EngineReader = { id: r.id, tenant: r.tenant, role: r.role };
+      if (r.door) e.door = r.door;
+      if (r.zone) e.zone = r.zone;
+      return e;
     });
-  };
+}
+
+function enrolmentOf(config: BridgeConfig, keys: KeyStore): Map<string, EngineEnrolment> {
+  const out = new Map<string, EngineEnrolment>();
+  for (const [tenant, file] of Object.entries(config.enrolment)) {
+    const f = readEnrolmentFile(file);
+    out.set(tenant, { keys, masterKeyId: f.masterKeyId, badges: f.badges });
+  }
+  return out;
 }
 
 function startReaders(config: BridgeConfig, hub: ReaderHub, clock: Clock, log: Logger): SerialSupervisor[] {
@@ -161,7 +168,7 @@ function startReaders(config: BridgeConfig, hub: ReaderHub, clock: Clock, log: L
 async function startApi(
   config: BridgeConfig,
   stores: TenantStores,
-  policies: Map<string, AccessPolicy>,
+  policy: PolicySink,
   readers: ReaderRegistry,
   opts: StartOptions,
   log: Logger,
@@ -178,7 +185,7 @@ async function startApi(
     audience: config.api.audience,
     clients,
     readers,
-    policy: policySink(policies),
+    policy,
     openJournal: (tenant) => {
       if (!config.tenants.includes(tenant))
         throw new BadgewireError('E_TENANT_ID', 'tenant is not configured on this bridge', {});
@@ -227,23 +234,41 @@ export async function startBridge(config: BridgeConfig, opts: StartOptions): Pro
     log.info({ tenant: t, lastPos: stores.get(t).journal.lastPos() }, 'tenant journal open');
   const policies = policiesFor(config);
   const clock = opts.clock ?? systemClock;
+  const engine = new DecisionEngine({
+    clock,
+    stores,
+    policies,
+    readers: engineReaders(config),
+    enrolment: enrolmentOf(config, keys),
+    log: log.child({ component: 'engine' }),
+  });
   const hub = new ReaderHub({
     store: new MemoryReaderStore(),
     keyring: keyStoreKeyring(keys),
     clock,
-    onEvent: journalReaderEvent(stores, now),
+    onEvent: (ev) => engine.handle(ev),
     onFault: (readerId, code) => log.debug({ readerId, code }, 'reader link fault'),
   });
+  engine.bind(hub);
   let api: RunningApi | null = null;
   let mqtt = new Map<string, MqttOutput>();
   let sups: SerialSupervisor[] = [];
   try {
     sups = startReaders(config, hub, clock, log.child({ component: 'readers' }));
-    api = await startApi(config, stores, policies, readerRegistry(config, hub), opts, log);
+    engine.start();
+    api = await startApi(
+      config,
+      stores,
+      policySink(policies, engine),
+      readerRegistry(config, hub),
+      opts,
+      log,
+    );
     mqtt = await startMqtt(config, stores, opts.env, log);
   } catch (e) {
     for (const sup of sups) sup.stop();
     hub.close();
+    await engine.stop();
     await api?.api.close();
     for (const o of mqtt.values()) await o.stop();
     await stores.closeAll();
@@ -283,11 +308,13 @@ export async function startBridge(config: BridgeConfig, opts: StartOptions): Pro
     api,
     mqtt,
     hub,
+    engine,
     backup,
     async stop() {
       clearInterval(timer);
       for (const sup of sups) sup.stop();
       hub.close();
+      await engine.stop();
       if (backingUp) await backingUp.catch(() => undefined);
       await api?.api.close();
       for (const o of mqtt.values()) await o.stop();

@@ -186,6 +186,7 @@ await program.parseAsync(process.argv);
       cfg,
       JSON.stringify({
         dataDir: 'hub-data',
+        enrolment: { acme: 'enrol.json' },
         // Next-tick commits: the virtual-time runner yields with setImmediate, not wall-clock timers.
         journal: { commitWindowMs: 0 },
         tenants: ['acme'],
@@ -195,7 +196,18 @@ await program.parseAsync(process.argv);
       }),
     );
     const config = loadConfig(cfg);
-    KeyStore.create(config.keyStore.path, { passphrase: env.BADGEWIRE_KEYSTORE_PASSPHRASE });
+    const ks = KeyStore.create(config.keyStore.path, { passphrase: env.BADGEWIRE_KEYSTORE_PASSPHRASE });
+    const mk = ks.createMasterKey('hub-test');
+    writeFileSync(
+      join(dir, 'enrol.json'),
+      JSON.stringify({
+        masterKeyId: mk.id,
+        badges: [
+          { ref: 'att-0001', serial: 'BW-000001' },
+          { ref: 'att-0002', serial: 'BW-000002' },
+        ],
+      }),
+    );
     const clock = new VirtualClock();
     const b = await startBridge(config, { env, clock, log: createLogger({ level: 'silent' }) });
     try {
@@ -209,9 +221,17 @@ await program.parseAsync(process.argv);
       expect(b.keys.readerKeys(id).map((k) => k.state)).toEqual(['active']);
       const seqs = [reader.tap(1), reader.tap(2)];
       await run(clock, [hostEnd, readerEnd], [reader], 2000);
-      const evs = b.stores.get('acme').journal.read(0, 10);
-      expect(evs.map((e) => [e.id, e.kind])).toEqual(seqs.map((q) => [`${id}:${q}`, 'tap']));
-      expect(evs[0]!.data).toMatchObject({ frame: '01'.repeat(16), resolved: false });
+      // Garbage tap frames: the engine journals each tap and its refusal by error name, then sends a DECISION.
+      const evs = b.stores.get('acme').journal.read(0, 20);
+      expect(evs.map((e) => [e.id, e.kind])).toEqual(
+        seqs.flatMap((q) => [
+          [`${id}:${q}`, 'tap'],
+          [`${id}:${q}:decision`, 'decision'],
+        ]),
+      );
+      expect(evs[1]!.data).toMatchObject({ allow: false, reason: 'invalid-credential', door: 'door-1' });
+      expect(reader.got.filter((d) => d.type === 18)).toHaveLength(2);
+      expect(b.engine.resolverOf('acme')!.size).toBe(2);
     } finally {
       await b.stop();
     }

@@ -11,6 +11,8 @@
  *                      public JWK or secretEnv, tenants, scopes), the format of host/src/api/clients-file.ts
  *   api.audience       "https://<host>:<port>"  (every token's `aud`, RFC 7519 §4.1.3)
  *   mqtt               null (off);  mqtt.topicPrefix "badgewire"; mqtts:// required unless the broker is loopback
+ *   enrolment          {} (tenant -> enrolment file: the event's masterKeyId and ref -> badge serial, the format of
+ *                      host/src/engine/enrol.ts); a tenant without one resolves no badges (taps are refused)
  *   journal.commitWindowMs  2
  *   backup.dir         "<dataDir>/backups";  backup.intervalMinutes 60;  retention 24 hourly / 7 daily / 4 weekly / 12 monthly
  *   log.level          "info"
@@ -57,6 +59,8 @@ export interface BridgeConfig {
   keyStore: { path: string; passphraseEnv: string; keyFile?: string };
   tenants: string[];
   readers: ReaderConfig[];
+  /** Enrolment file per tenant (absolute paths). */
+  enrolment: Record<string, string>;
   doors: DoorConfig[];
   zones: ZoneConfig[];
   api: {

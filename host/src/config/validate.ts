@@ -158,6 +158,7 @@ function transport(c: Checker, path: string, v: unknown): ReaderTransport | unde
 export function validateConfig(raw: unknown, configDir: string): BridgeConfig {
   const c = new Checker(configDir);
   const top = [
+    'enrolment',
     'dataDir',
     'keyStore',
     'tenants',
@@ -309,6 +310,12 @@ export function validateConfig(raw: unknown, configDir: string): BridgeConfig {
     }
   }
 
+  const enrolment: Record<string, string> = {};
+  const en = c.obj('enrolment', r.enrolment ?? {}, tenants);
+  for (const [t, f] of Object.entries(en ?? {})) {
+    const file = c.file(`enrolment.${t}`, f);
+    if (file && tenants.includes(t)) enrolment[t] = file;
+  }
   const j = c.obj('journal', r.journal ?? {}, ['commitWindowMs']) ?? {};
   const b = c.obj('backup', r.backup ?? {}, ['dir', 'intervalMinutes', 'retention']) ?? {};
   const ret = c.obj('backup.retention', b.retention ?? {}, ['hourly', 'daily', 'weekly', 'monthly']) ?? {};
@@ -341,6 +348,7 @@ export function validateConfig(raw: unknown, configDir: string): BridgeConfig {
     keyStore,
     tenants,
     readers,
+    enrolment,
     doors,
     zones,
     api: { listen: { host, port }, tls, audience, clientsFile },
