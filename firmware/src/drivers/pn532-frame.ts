@@ -11,6 +11,16 @@
  * Decoding never throws: garbage before a start code is skipped, bad checksums come back as a typed result.
  */
 
+// Constants live in this import-free module so esbuild inlines them into the firmware (no JsVar each).
+export const CMD_GET_FIRMWARE = 0x02;
+export const CMD_SAM_CONFIG = 0x14;
+export const CMD_RF_CONFIG = 0x32;
+export const CMD_IN_DATA_EXCHANGE = 0x40;
+export const CMD_IN_LIST_PASSIVE = 0x4a;
+export const CMD_IN_RELEASE = 0x52;
+/** Receive buffer size of the driver, bytes. */
+export const RX_MAX = 280;
+
 export const TFI_HOST = 0xd4;
 export const TFI_CHIP = 0xd5;
 

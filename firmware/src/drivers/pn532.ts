@@ -7,7 +7,22 @@
 import { E_APP_NFC_FRAME, E_APP_NFC_TIMEOUT } from '@badgewire/protocol/device';
 import type { Clock, NfcFrontEnd } from '../ports';
 import { NFC_ISODEP, NFC_NONE, NFC_OTHER } from '../ports';
-import { decodePn532, encodeCommand, F_ACK, F_BAD, F_DATA, F_MORE, F_NACK, NACK_FRAME } from './pn532-frame';
+import {
+  CMD_IN_DATA_EXCHANGE,
+  CMD_IN_LIST_PASSIVE,
+  CMD_IN_RELEASE,
+  CMD_RF_CONFIG,
+  CMD_SAM_CONFIG,
+  decodePn532,
+  encodeCommand,
+  F_ACK,
+  F_BAD,
+  F_DATA,
+  F_MORE,
+  F_NACK,
+  NACK_FRAME,
+  RX_MAX,
+} from './pn532-frame';
 
 /**
  * The wire to the chip. I2C: `read` does one read transaction and returns the bytes after the status byte,
@@ -20,12 +35,14 @@ export interface Pn532Bus {
   read(max: number): Uint8Array;
 }
 
-export const CMD_GET_FIRMWARE = 0x02;
-export const CMD_SAM_CONFIG = 0x14;
-export const CMD_RF_CONFIG = 0x32;
-export const CMD_IN_DATA_EXCHANGE = 0x40;
-export const CMD_IN_LIST_PASSIVE = 0x4a;
-export const CMD_IN_RELEASE = 0x52;
+export {
+  CMD_GET_FIRMWARE,
+  CMD_IN_DATA_EXCHANGE,
+  CMD_IN_LIST_PASSIVE,
+  CMD_IN_RELEASE,
+  CMD_RF_CONFIG,
+  CMD_SAM_CONFIG,
+} from './pn532-frame';
 
 // HSU wake-up (UM0701 §7.2.11 / AN10609): 55 55 then zeros long enough for the chip's oscillator to start.
 const HSU_WAKE = new Uint8Array([0x55, 0x55, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
@@ -36,7 +53,6 @@ const SAM_NORMAL = new Uint8Array([1, 0x14, 1]);
 // returns "0 targets" at once instead of waiting forever.
 const RF_RETRIES = new Uint8Array([5, 0xff, 1, 1]);
 const LIST_ONE_A = new Uint8Array([1, 0]);
-const RX_MAX = 280;
 
 export interface Pn532Options {
   /** Poll period of the bus while waiting, ms. */
