@@ -147,19 +147,20 @@ function no(what: string): never {
   throw new TypeError('encodeCbor: ' + what);
 }
 
-function room(w: Writer, k: number): void {
-  if (w.n + k <= w.buf.length) return;
-  let size = w.buf.length * 2;
-  while (size < w.n + k) size *= 2;
-  const next = new Uint8Array(size);
-  next.set(w.buf.subarray(0, w.n), 0);
-  w.buf = next;
-}
-
-/** A head in its shortest form: `x` = 0 (argument in the initial byte) or 1..3 for a 1-, 2- or 4-byte argument. */
-function head(w: Writer, major: number, v: number): void {
+/**
+ * A head in its shortest form, with room for `extra` bytes after it. `x` = 0 puts the argument in the initial
+ * byte; 1..3 mean a 1-, 2- or 4-byte argument.
+ */
+function head(w: Writer, major: number, v: number, extra: number): void {
   const x = v < 24 ? 0 : v < 0x100 ? 1 : v < 0x10000 ? 2 : 3;
-  room(w, 5);
+  const need = w.n + 5 + extra;
+  if (need > w.buf.length) {
+    let size = w.buf.length * 2;
+    while (size < need) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(w.buf.subarray(0, w.n), 0);
+    w.buf = next;
+  }
   w.buf[w.n++] = (major << 5) | (x ? 23 + x : v);
   for (let k = x ? (1 << (x - 1)) - 1 : -1; k >= 0; k--) w.buf[w.n++] = (v >>> (8 * k)) & 255;
 }
@@ -168,21 +169,20 @@ function put(w: Writer, v: CborValue, depth: number): void {
   if (typeof v === 'number') {
     if (!(v === Math.floor(v) && v >= -0x100000000 && v <= 0xffffffff))
       no('not an integer in -2^32..2^32-1: ' + v);
-    if (v >= 0) head(w, 0, v);
-    else head(w, 1, -1 - v);
+    if (v >= 0) head(w, 0, v, 0);
+    else head(w, 1, -1 - v, 0);
   } else if (typeof v === 'string' || v instanceof Uint8Array) {
     const s = typeof v === 'string' ? utf8Encode(v) : v;
-    head(w, typeof v === 'string' ? 3 : 2, s.length);
-    room(w, s.length);
+    head(w, typeof v === 'string' ? 3 : 2, s.length, s.length);
     w.buf.set(s, w.n);
     w.n += s.length;
   } else if (v === true || v === false || v === null) {
-    room(w, 1);
-    w.buf[w.n++] = v === null ? 0xf6 : v ? 0xf5 : 0xf4;
+    // Simple values 20, 21, 22: F4, F5, F6.
+    head(w, 7, v === null ? 22 : v ? 21 : 20, 0);
   } else if (typeof v === 'object') {
     if (depth >= CBOR_MAX_DEPTH) no('nesting deeper than ' + CBOR_MAX_DEPTH);
     if (Array.isArray(v)) {
-      head(w, 4, v.length);
+      head(w, 4, v.length, 0);
       for (let i = 0; i < v.length; i++) put(w, v[i] as CborValue, depth + 1);
       return;
     }
@@ -199,12 +199,12 @@ function put(w: Writer, v: CborValue, depth: number): void {
       keys.push(k);
     }
     keys.sort((a, b) => a - b);
-    head(w, 5, keys.length);
+    head(w, 5, keys.length, 0);
     for (let i = 0; i < keys.length; i++) {
       const k = keys[i] as number;
       const x = v[k];
       if (x === undefined) no('undefined value at key ' + k);
-      head(w, 0, k);
+      head(w, 0, k, 0);
       put(w, x, depth + 1);
     }
   } else no('not in the CBOR subset: ' + typeof v);
