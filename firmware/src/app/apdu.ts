@@ -10,7 +10,6 @@
  *   SELECT NDEF file   00 A4 00 0C 02 E1 04
  *   READ BINARY        00 B0 off_hi off_lo Le
  */
-export const AID = new Uint8Array([0xf0, 0x42, 0x57, 0x54, 0x41, 0x50]);
 export const INS_CHALLENGE = 0x10;
 export const INS_READ = 0x12;
 export const TAP_LEN = 33;
@@ -20,6 +19,9 @@ export const SW_NOT_FOUND = 0x6a82;
 export const SW_INS = 0x6d00;
 export const SW_CLA = 0x6e00;
 export const SW_COND = 0x6985;
+
+// Numbers first: esbuild inlines the constants that lead an import-free module (no JsVar each on Espruino).
+export const AID = new Uint8Array([0xf0, 0x42, 0x57, 0x54, 0x41, 0x50]);
 
 export const SELECT_BW = new Uint8Array([0, 0xa4, 4, 0, 6, 0xf0, 0x42, 0x57, 0x54, 0x41, 0x50, 0]);
 export const READ_S = new Uint8Array([0x80, INS_READ, 0, 0, TAP_LEN]);

@@ -5,8 +5,10 @@
  */
 import type { Outputs } from '../ports';
 import { LED_GREEN, LED_RED } from '../ports';
+import { MAX_RELAY_MS } from './msg';
 
-export const MAX_RELAY_MS = 10000;
+export { MAX_RELAY_MS } from './msg';
+
 const GRANT_LED = [800];
 const GRANT_BEEP = [80];
 const DENY_LED = [200, 100, 200, 100, 200];

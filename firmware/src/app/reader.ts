@@ -23,6 +23,9 @@ import { loadConfig, saveKey, UNPROVISIONED_MSG } from './config';
 import { Door } from './door';
 import { HostLink } from './hostlink';
 import {
+  FLAG_LINK,
+  FLAG_LOST,
+  FLAG_NFC,
   MSG_CHALLENGES,
   MSG_CONFIG,
   MSG_DECISION,
@@ -75,10 +78,7 @@ export const READER_TUNING: ReaderTuning = {
   nfcPoll: 200,
 };
 
-// Health flag bits the app adds to the board's error flags.
-export const FLAG_NFC = 0x100;
-export const FLAG_LINK = 0x200;
-export const FLAG_LOST = 0x400;
+export { FLAG_LINK, FLAG_LOST, FLAG_NFC } from './msg';
 
 export class Reader {
   p: ReaderPorts;

@@ -11,7 +11,7 @@
  * Decoding never throws: garbage before a start code is skipped, bad checksums come back as a typed result.
  */
 
-// Constants live in this import-free module so esbuild inlines them into the firmware (no JsVar each).
+// Number constants lead this import-free module so esbuild inlines them into the firmware (no JsVar each).
 export const CMD_GET_FIRMWARE = 0x02;
 export const CMD_SAM_CONFIG = 0x14;
 export const CMD_RF_CONFIG = 0x32;
@@ -24,10 +24,6 @@ export const RX_MAX = 280;
 export const TFI_HOST = 0xd4;
 export const TFI_CHIP = 0xd5;
 
-export const ACK_FRAME = new Uint8Array([0, 0, 0xff, 0, 0xff, 0]);
-export const NACK_FRAME = new Uint8Array([0, 0, 0xff, 0xff, 0, 0]);
-export const ERROR_FRAME = new Uint8Array([0, 0, 0xff, 1, 0xff, 0x7f, 0x81, 0]);
-
 /** Result kinds of `decodeFrame`. */
 export const F_MORE = 0; // no complete frame yet: keep the bytes, read more
 export const F_ACK = 1;
@@ -35,6 +31,10 @@ export const F_NACK = 2;
 export const F_DATA = 3;
 export const F_ERROR = 4; // the chip's application-level error frame
 export const F_BAD = 5; // bad LCS/DCS/postamble: `used` bytes are to be dropped
+
+export const ACK_FRAME = new Uint8Array([0, 0, 0xff, 0, 0xff, 0]);
+export const NACK_FRAME = new Uint8Array([0, 0, 0xff, 0xff, 0, 0]);
+export const ERROR_FRAME = new Uint8Array([0, 0, 0xff, 1, 0xff, 0x7f, 0x81, 0]);
 
 export interface Pn532Frame {
   kind: number;

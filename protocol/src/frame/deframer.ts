@@ -12,10 +12,9 @@
  */
 import { E_FRAME_COBS, E_FRAME_CRC, E_FRAME_SHORT, E_FRAME_TOO_LONG, type Fail, fail } from '../errors';
 import { CRC16_INIT, crc16Update } from './crc';
+import { MAX_FRAME_PAYLOAD, DEFRAMER_SMALL as SMALL } from './limits';
 
-/** The largest payload a frame may carry (SPEC.md, framing). */
-export const MAX_FRAME_PAYLOAD = 512;
-const SMALL = 64;
+export { MAX_FRAME_PAYLOAD } from './limits';
 
 export class Deframer {
   private buf: Uint8Array;
