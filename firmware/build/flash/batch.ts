@@ -10,7 +10,7 @@
  * Any other field is refused for that device, so a spreadsheet column with personal data cannot slip through.
  */
 import { readFileSync } from 'node:fs';
-import { type DeviceDeps, type KeyStoreArgs, openTarget, runFlash } from './cli';
+import { closeLink, type DeviceDeps, type KeyStoreArgs, openTarget, runFlash } from './cli';
 import { runProvision } from './cli-device';
 import { READER_FIELDS } from './device-fields';
 import { describeError, FlashError } from './errors';
@@ -127,7 +127,7 @@ async function one(
       row.verify += ', rebooted';
     }
   } finally {
-    link.close();
+    await closeLink(link);
   }
   log(`${row.device}: done`);
 }

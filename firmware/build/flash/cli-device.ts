@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { runBatch } from './batch';
 import {
   addTargetOptions,
+  closeLink,
   type DeviceDeps,
   type KeyAccess,
   type KeyStoreArgs,
@@ -112,7 +113,7 @@ export async function runProvision(
     }
     return r;
   } finally {
-    link.close();
+    await closeLink(link);
   }
 }
 
@@ -137,7 +138,7 @@ export async function runVerify(
     if (!r.ok) throw new FlashError('E_VERIFY_MISMATCH', r.problems.join('; '));
     return r;
   } finally {
-    link.close();
+    await closeLink(link);
   }
 }
 

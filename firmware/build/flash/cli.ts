@@ -75,6 +75,18 @@ export function asDeps(d: OpenLink | DeviceDeps): DeviceDeps {
   return typeof d === 'function' ? { openSerial: d } : d;
 }
 
+/** Closes a link and waits until the port is free again (the next command of a batch reopens it at once). */
+export function closeLink(link: Link, ms = 3000): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, ms);
+    link.onClose(() => {
+      clearTimeout(t);
+      resolve();
+    });
+    link.close();
+  });
+}
+
 export function targetName(o: TargetOptions): string {
   return o.port ?? (o.ble ? 'ble:' + o.ble : '?');
 }
@@ -86,8 +98,18 @@ export async function openTarget(
 ): Promise<{ link: Link; transport: 'serial' | 'ble' }> {
   if ((o.port === undefined) === (o.ble === undefined))
     throw new FlashError('E_FLASH_USAGE', 'give exactly one of --port PATH and --ble ADDRESS|NAME');
-  if (o.port !== undefined)
-    return { link: await deps.openSerial(o.port, Number(o.baud ?? 115200)), transport: 'serial' };
+  if (o.port !== undefined) {
+    // The previous step of the same run may have just closed this port; the OS drops its lock a moment later.
+    const end = Date.now() + 3000;
+    for (;;) {
+      try {
+        return { link: await deps.openSerial(o.port, Number(o.baud ?? 115200)), transport: 'serial' };
+      } catch (e) {
+        if ((e as { code?: string }).code !== 'E_SERIAL_BUSY' || Date.now() > end) throw e;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  }
   if (!deps.openBle) throw new FlashError('E_FLASH_USAGE', 'this build of the CLI has no BLE support');
   return { link: await deps.openBle(o.ble as string), transport: 'ble' };
 }
@@ -170,7 +192,7 @@ export async function runFlash(
     );
     return r;
   } finally {
-    link.close();
+    await closeLink(link);
   }
 }
 

@@ -154,4 +154,6 @@ export async function rebootDevice(link: Link, o: SessionOpts = {}): Promise<voi
   const s = new ConsoleSession(link, { transport: o.transport });
   await s.sync(o.timeoutMs ?? 10_000);
   await s.sendRaw('\x10E.reboot()\n', o.timeoutMs ?? 10_000);
+  // The banner shows the restart happened; over BLE the connection drops instead, which ends the wait too.
+  await s.expect(/espruino\.com/, 3000, 'the banner after E.reboot()').catch(() => undefined);
 }
