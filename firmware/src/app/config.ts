@@ -70,6 +70,3 @@ export function saveKey(flash: Flash, key: Uint8Array): boolean {
   raw.key = toHex(key);
   return flash.writeJSON(CONFIG_FILE, raw);
 }
-
-export const UNPROVISIONED_MSG =
-  'badgewire: reader is not provisioned (E601): no valid bw.cfg in Storage. Run `badgewire provision` over USB.';

@@ -19,7 +19,7 @@ import type {
   System,
 } from '../ports';
 import { LED_RED } from '../ports';
-import { loadConfig, saveKey, UNPROVISIONED_MSG } from './config';
+import { loadConfig, saveKey } from './config';
 import { Door } from './door';
 import { HostLink } from './hostlink';
 import {
@@ -248,7 +248,10 @@ export function startReader(p: ReaderPorts, t: ReaderTuning, ver: string): Reade
     ? createReaderChannel(p.aes, p.rnd, { readerId: cfg.id, key: cfg.key, info: encodeCbor({ 5: ver }) })
     : null;
   if (!cfg || !ch || !ch.ok) {
-    p.sys.log(UNPROVISIONED_MSG);
+    // The text is a literal here, not a module constant, so it stays in flash instead of holding RAM.
+    p.sys.log(
+      'badgewire: reader is not provisioned (E601): no valid bw.cfg in Storage. Run `badgewire provision` over USB.',
+    );
     p.out.led(LED_RED, [2000]);
     return null;
   }

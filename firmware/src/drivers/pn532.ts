@@ -44,15 +44,8 @@ export {
   CMD_SAM_CONFIG,
 } from './pn532-frame';
 
-// HSU wake-up (UM0701 §7.2.11 / AN10609): 55 55 then zeros long enough for the chip's oscillator to start.
-const HSU_WAKE = new Uint8Array([0x55, 0x55, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
-const I2C_WAKE = new Uint8Array([0]);
-// SAMConfiguration: normal mode, virtual-card timeout 1 s (0x14 × 50 ms), IRQ pin used.
-const SAM_NORMAL = new Uint8Array([1, 0x14, 1]);
-// RFConfiguration item 5 (MaxRetries): ATR 0xFF, PSL 1, passive activation 1, so a poll with no target
-// returns "0 targets" at once instead of waiting forever.
-const RF_RETRIES = new Uint8Array([5, 0xff, 1, 1]);
-const LIST_ONE_A = new Uint8Array([1, 0]);
+// Command parameters are built where they are sent: booted from Storage, function text stays in flash, while
+// module-level arrays would hold RAM for the reader's lifetime.
 
 export interface Pn532Options {
   /** Poll period of the bus while waiting, ms. */
@@ -204,14 +197,20 @@ export class Pn532 implements NfcFrontEnd {
   }
 
   init(cb: (err: number) => void): void {
-    this.bus.write(this.bus.hsu ? HSU_WAKE : I2C_WAKE);
+    // HSU wake-up (UM0701 §7.2.11 / AN10609): 55 55 then zeros long enough for the oscillator to start.
+    const wake = new Uint8Array(this.bus.hsu ? 16 : 1);
+    if (this.bus.hsu) wake[0] = wake[1] = 0x55;
+    this.bus.write(wake);
     this.stats.recover++;
-    this.command(CMD_SAM_CONFIG, SAM_NORMAL, (err) => {
+    // SAMConfiguration: normal mode, virtual-card timeout 1 s (0x14 × 50 ms), IRQ pin used.
+    this.command(CMD_SAM_CONFIG, new Uint8Array([1, 0x14, 1]), (err) => {
       if (err) {
         cb(err);
         return;
       }
-      this.command(CMD_RF_CONFIG, RF_RETRIES, (err2) => {
+      // RFConfiguration item 5 (MaxRetries): ATR 0xFF, PSL 1, passive activation 1, so a poll with no target
+      // returns "0 targets" at once instead of waiting forever.
+      this.command(CMD_RF_CONFIG, new Uint8Array([5, 0xff, 1, 1]), (err2) => {
         this.ready = !err2;
         cb(err2);
       });
@@ -230,7 +229,7 @@ export class Pn532 implements NfcFrontEnd {
   }
 
   list(cb: (err: number, found: number) => void): void {
-    this.command(CMD_IN_LIST_PASSIVE, LIST_ONE_A, (err, d) => {
+    this.command(CMD_IN_LIST_PASSIVE, new Uint8Array([1, 0]), (err, d) => {
       if (err || !d) {
         cb(err || E_APP_NFC_FRAME, NFC_NONE);
         return;
