@@ -73,4 +73,6 @@ export const HOST_ERROR_CODES = [
   'E_CONFIG_READ',
   'E_CONFIG_INVALID',
   'E_READER_IO',
+  'E_ENGINE_ENROL',
+  'E_ENGINE_READER',
 ] as const;
