@@ -22,7 +22,10 @@ import {
 } from '@badgewire/host';
 import { deriveBadgeKeys, nobleAes } from '@badgewire/protocol';
 import { Command } from 'commander';
+import { VirtualPn532 } from './chips/pn532';
+import { VirtualClock } from './clock';
 import { registerDemoCommand } from './demo';
+import { EspruinoConsole, EspruinoDevice, openConsolePty } from './espruino/index';
 import { registerSimCommands } from './sim-cli';
 
 const program = new Command('badgewire')
@@ -87,12 +90,41 @@ const deviceDeps: DeviceDeps = {
       return [{ name: 'bluetooth', ok: true, detail: 'adapter powered on, raw HCI access works' }];
     } catch (e) {
       const x = e as { code?: string; message: string; hint?: string };
-      return [{ name: 'bluetooth', ok: false, detail: `${x.code ?? 'error'}: ${x.message}`, fix: x.hint }];
+      return [
+        {
+          name: 'bluetooth',
+          ok: false,
+          detail: `${x.code ?? 'error'}: ${x.message}`,
+          fix: 'pick the adapter with BADGEWIRE_HCI=<n> (hciN) or BADGEWIRE_HCI_UART=<serial HCI path>; USB flashing works without Bluetooth',
+        },
+      ];
     }
   },
 };
 registerFlashCommand(firmware, deviceDeps);
 registerDeviceCommands(firmware, deviceDeps);
+// A bench board without hardware: the emulated Espruino console on a pty, for docs/flashing.md and CI.
+firmware
+  .command('emulate')
+  .description(
+    'run an emulated Espruino board (PN532 on I2C) with its console on a pty; flash it with --port',
+  )
+  .option('--board <board>', 'puckjs | mdbt42q | esp32', 'puckjs')
+  .action(async (o: { board: 'puckjs' | 'mdbt42q' | 'esp32' }) => {
+    const clock = new VirtualClock();
+    const chip = new VirtualPn532();
+    const i2c = {
+      write: (a: number, d: Uint8Array) => chip.i2cWrite(a, d),
+      read: (a: number, n: number) => chip.i2cRead(a, n),
+    };
+    const dev = new EspruinoDevice({ board: o.board, clock, console: 'Serial1', guardMs: 60_000, i2c });
+    new EspruinoConsole(dev);
+    dev.boot();
+    const pty = await openConsolePty(dev);
+    setInterval(() => clock.advance(50), 50); // virtual time follows real time, so the board's timers run
+    console.log(`emulated ${o.board} console on ${pty.hostPath} (Ctrl-C to stop)`);
+    process.once('SIGINT', () => void pty.close().then(() => process.exit(0)));
+  });
 registerHostCommands(program);
 registerDemoCommand(program);
 registerSimCommands(program);

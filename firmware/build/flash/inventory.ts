@@ -23,9 +23,22 @@ export interface ListedDevice {
   detail: string;
 }
 
-export async function listDevices(deps: DeviceDeps, scanMs: number): Promise<ListedDevice[]> {
+export async function listDevices(
+  deps: DeviceDeps,
+  scanMs: number,
+  warn: (l: string) => void = () => {},
+): Promise<ListedDevice[]> {
   const out: ListedDevice[] = [];
-  for (const p of deps.listSerial ? await deps.listSerial() : []) {
+  const ports = deps.listSerial
+    ? await deps.listSerial().catch((e: Error) => {
+        // serialport lists through udev on Linux; containers often lack udevadm.
+        warn(
+          `serial ports cannot be listed (${e.message}): pass --port /dev/ttyUSB0 or /dev/serial/by-id/...`,
+        );
+        return [];
+      })
+    : [];
+  for (const p of ports) {
     const known = (deps.knownUsb ?? []).find(
       (k) => norm(k.vendorId) === norm(p.vendorId) && norm(k.productId) === norm(p.productId),
     );
@@ -38,7 +51,11 @@ export async function listDevices(deps: DeviceDeps, scanMs: number): Promise<Lis
     });
   }
   if (scanMs > 0 && deps.scanBle) {
-    for (const d of await deps.scanBle(scanMs)) {
+    const heard = await deps.scanBle(scanMs).catch((e: Error) => {
+      warn(`no BLE scan: ${e.message} (run badgewire firmware doctor)`);
+      return [];
+    });
+    for (const d of heard) {
       if (!d.name) continue;
       out.push({
         transport: 'ble',
@@ -56,7 +73,7 @@ export async function runList(
   scanMs: number,
   log: (l: string) => void,
 ): Promise<ListedDevice[]> {
-  const list = await listDevices(deps, scanMs);
+  const list = await listDevices(deps, scanMs, log);
   if (list.length === 0) log('no boards found (ptys and simulators are not listed: pass --port PATH)');
   for (const d of list)
     log(`${d.transport === 'serial' ? '--port' : '--ble '} ${d.target}  ${d.kind}  (${d.detail})`);

@@ -41,7 +41,7 @@ export function describeFrame(p: Uint8Array): string {
 
 const HEALTH =
   '(function(m,s,c){return JSON.stringify({free:m.free,total:m.total,storage:s.getFree(),' +
-  'up:Math.round(getTime()),reader:c?c.id:null,door:c?c.door:null,badge:s.read("bw.badge")!==undefined})})' +
+  'clock:Math.round(getTime()),reader:c?c.id:null,door:c?c.door:null,badge:s.read("bw.badge")!==undefined})})' +
   '(process.memory(),require("Storage"),require("Storage").readJSON("bw.cfg",1))';
 
 export async function monitorDevice(link: Link, o: MonitorOptions): Promise<MonitorResult> {
@@ -88,7 +88,7 @@ export async function monitorDevice(link: Link, o: MonitorOptions): Promise<Moni
         const h = JSON.parse(await s.eval(HEALTH, 5000, 'health')) as Record<string, unknown>;
         res.health++;
         o.out(
-          `health free ${h.free}/${h.total} vars, storage ${h.storage} B free, up ${h.up} s, ` +
+          `health free ${h.free}/${h.total} vars, storage ${h.storage} B free, board clock ${h.clock} s, ` +
             (h.reader ? `reader ${h.reader} door ${h.door}` : h.badge ? 'badge' : 'unprovisioned'),
         );
       } catch (e) {
