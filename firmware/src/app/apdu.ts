@@ -21,12 +21,19 @@ export const SW_CLA = 0x6e00;
 export const SW_COND = 0x6985;
 
 // Numbers first: esbuild inlines the constants that lead an import-free module (no JsVar each on Espruino).
-export const AID = new Uint8Array([0xf0, 0x42, 0x57, 0x54, 0x41, 0x50]);
+// Pure, so a bundle that never reads it (the reader) drops it.
+export const AID = /* @__PURE__ */ new Uint8Array([0xf0, 0x42, 0x57, 0x54, 0x41, 0x50]);
 
-export const SELECT_BW = new Uint8Array([0, 0xa4, 4, 0, 6, 0xf0, 0x42, 0x57, 0x54, 0x41, 0x50, 0]);
-export const READ_S = new Uint8Array([0x80, INS_READ, 0, 0, TAP_LEN]);
-export const SELECT_NDEF_APP = new Uint8Array([0, 0xa4, 4, 0, 7, 0xd2, 0x76, 0, 0, 0x85, 1, 1, 0]);
-export const SELECT_NDEF_FILE = new Uint8Array([0, 0xa4, 0, 0x0c, 2, 0xe1, 0x04]);
+// The fixed commands as constants for the badge and tests. Pure, so the reader (which sends them as literals
+// from taps.ts, keeping them in flash) drops them from its bundle.
+export const SELECT_BW = /* @__PURE__ */ new Uint8Array([
+  0, 0xa4, 4, 0, 6, 0xf0, 0x42, 0x57, 0x54, 0x41, 0x50, 0,
+]);
+export const READ_S = /* @__PURE__ */ new Uint8Array([0x80, INS_READ, 0, 0, TAP_LEN]);
+export const SELECT_NDEF_APP = /* @__PURE__ */ new Uint8Array([
+  0, 0xa4, 4, 0, 7, 0xd2, 0x76, 0, 0, 0x85, 1, 1, 0,
+]);
+export const SELECT_NDEF_FILE = /* @__PURE__ */ new Uint8Array([0, 0xa4, 0, 0x0c, 2, 0xe1, 0x04]);
 
 export function challengeApdu(chal: Uint8Array): Uint8Array {
   const a = new Uint8Array(14);

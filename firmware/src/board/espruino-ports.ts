@@ -20,10 +20,6 @@ import type {
 } from '../ports';
 import type { Pins } from './profiles';
 
-function toBytes(s: string): Uint8Array {
-  return E.toUint8Array(s);
-}
-
 export const espruinoClock: Clock = {
   now: () => Math.floor(getTime() * 1000),
   epoch: () => Math.floor(getTime()),
@@ -157,7 +153,7 @@ export function serialLink(port: EspruinoSerial, chunk: number): Link {
     },
     onData: (cb: (c: Uint8Array) => void) => {
       port.on('data', (s: string) => {
-        cb(toBytes(s));
+        cb(E.toUint8Array(s));
       });
     },
     onClose: (cb: (code: number) => void) => {
@@ -178,7 +174,7 @@ export function uartPort(port: EspruinoSerial): UartLike {
     },
     onBytes: (cb: (b: Uint8Array) => void) => {
       port.on('data', (s: string) => {
-        cb(toBytes(s));
+        cb(E.toUint8Array(s));
       });
     },
   };

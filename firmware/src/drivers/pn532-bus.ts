@@ -17,7 +17,6 @@ export interface UartLike {
 }
 
 export const PN532_ADDR = 0x24;
-const NOTHING = new Uint8Array(0);
 
 export function i2cBus(i2c: I2cLike, addr: number): Pn532Bus {
   return {
@@ -28,7 +27,7 @@ export function i2cBus(i2c: I2cLike, addr: number): Pn532Bus {
     read: (max: number) => {
       const r = i2c.readFrom(addr, max + 1);
       // Status byte bit 0: the chip has a frame ready; otherwise the rest of the read is meaningless.
-      if (r.length < 2 || ((r[0] as number) & 1) === 0) return NOTHING;
+      if (r.length < 2 || ((r[0] as number) & 1) === 0) return new Uint8Array(0);
       return new Uint8Array(r.subarray(1));
     },
   };

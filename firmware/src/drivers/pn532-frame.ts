@@ -32,9 +32,10 @@ export const F_DATA = 3;
 export const F_ERROR = 4; // the chip's application-level error frame
 export const F_BAD = 5; // bad LCS/DCS/postamble: `used` bytes are to be dropped
 
-export const ACK_FRAME = new Uint8Array([0, 0, 0xff, 0, 0xff, 0]);
-export const NACK_FRAME = new Uint8Array([0, 0, 0xff, 0xff, 0, 0]);
-export const ERROR_FRAME = new Uint8Array([0, 0, 0xff, 1, 0xff, 0x7f, 0x81, 0]);
+// Pure: a bundle that never sends one drops it (the reader only sends NACK).
+export const ACK_FRAME = /* @__PURE__ */ new Uint8Array([0, 0, 0xff, 0, 0xff, 0]);
+export const NACK_FRAME = /* @__PURE__ */ new Uint8Array([0, 0, 0xff, 0xff, 0, 0]);
+export const ERROR_FRAME = /* @__PURE__ */ new Uint8Array([0, 0, 0xff, 1, 0xff, 0x7f, 0x81, 0]);
 
 export interface Pn532Frame {
   kind: number;
@@ -46,10 +47,9 @@ export interface Pn532Frame {
   used: number;
 }
 
-const EMPTY = new Uint8Array(0);
-
-function result(kind: number, tfi: number, data: Uint8Array, used: number): Pn532Frame {
-  return { kind: kind, tfi: tfi, data: data, used: used };
+// No module-level empty array: on Espruino it would hold RAM for the firmware's lifetime.
+function result(kind: number, tfi: number, data: Uint8Array | null, used: number): Pn532Frame {
+  return { kind: kind, tfi: tfi, data: data || new Uint8Array(0), used: used };
 }
 
 /** A normal information frame: TFI followed by `body` (command code and parameters). */
@@ -86,27 +86,27 @@ export function encodeCommand(cmd: number, params: Uint8Array): Uint8Array {
 export function decodePn532(buf: Uint8Array, start: number, end: number): Pn532Frame {
   let p = start;
   while (p + 1 < end && !(buf[p] === 0 && buf[p + 1] === 0xff)) p++;
-  if (p + 1 >= end) return result(F_MORE, 0, EMPTY, 0);
-  if (p + 4 > end) return result(F_MORE, 0, EMPTY, 0);
+  if (p + 1 >= end) return result(F_MORE, 0, null, 0);
+  if (p + 4 > end) return result(F_MORE, 0, null, 0);
   const len = buf[p + 2] as number;
   const lcs = buf[p + 3] as number;
   // ACK (00 FF 00 FF 00) and NACK (00 FF FF 00 00): recognised before the length check because they are
   // the only frames whose LEN/LCS pair is 00/FF or FF/00.
   if (len === 0 && lcs === 0xff) {
-    if (p + 5 > end) return result(F_MORE, 0, EMPTY, 0);
-    return result(F_ACK, 0, EMPTY, p + 5 - start);
+    if (p + 5 > end) return result(F_MORE, 0, null, 0);
+    return result(F_ACK, 0, null, p + 5 - start);
   }
   if (len === 0xff && lcs === 0) {
-    if (p + 5 > end) return result(F_MORE, 0, EMPTY, 0);
-    return result(F_NACK, 0, EMPTY, p + 5 - start);
+    if (p + 5 > end) return result(F_MORE, 0, null, 0);
+    return result(F_NACK, 0, null, p + 5 - start);
   }
-  if (((len + lcs) & 255) !== 0 || len === 0) return result(F_BAD, 0, EMPTY, p + 2 - start);
+  if (((len + lcs) & 255) !== 0 || len === 0) return result(F_BAD, 0, null, p + 2 - start);
   const total = 4 + len + 2; // 00 FF LEN LCS + (TFI..PDn) + DCS + postamble
-  if (p + total > end) return result(F_MORE, 0, EMPTY, 0);
+  if (p + total > end) return result(F_MORE, 0, null, 0);
   const tfi = buf[p + 4] as number;
   let sum = 0;
   for (let i = 0; i <= len; i++) sum += buf[p + 4 + i] as number;
-  if ((sum & 255) !== 0) return result(F_BAD, 0, EMPTY, p + total - start);
-  if (len === 1 && tfi === 0x7f) return result(F_ERROR, tfi, EMPTY, p + total - start);
+  if ((sum & 255) !== 0) return result(F_BAD, 0, null, p + total - start);
+  if (len === 1 && tfi === 0x7f) return result(F_ERROR, tfi, null, p + total - start);
   return result(F_DATA, tfi, new Uint8Array(buf.subarray(p + 5, p + 4 + len)), p + total - start);
 }

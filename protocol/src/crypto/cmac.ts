@@ -5,8 +5,6 @@
  */
 import type { Aes128 } from '../ports';
 
-const ZERO = new Uint8Array(16);
-
 /** Doubling in GF(2^128) with the CMAC polynomial (RFC 4493 §2.3). */
 function dbl(b: Uint8Array): Uint8Array {
   const out = new Uint8Array(16);
@@ -28,7 +26,7 @@ export interface CmacKey {
 }
 
 export function cmacKey(aes: Aes128, key: Uint8Array): CmacKey {
-  const l = aes.ecb(key, ZERO);
+  const l = aes.ecb(key, new Uint8Array(16));
   const k1 = dbl(l);
   return { key: key, k1: k1, k2: dbl(k1) };
 }
@@ -46,7 +44,7 @@ export function cmacWith(aes: Aes128, ck: CmacKey, msg: Uint8Array): Uint8Array 
     sub = ck.k2;
   }
   for (let i = 0; i < 16; i++) m[last + i] = (m[last + i] as number) ^ (sub[i] as number);
-  const c = aes.cbc(ck.key, ZERO, m);
+  const c = aes.cbc(ck.key, new Uint8Array(16), m);
   return new Uint8Array(c.subarray(c.length - 16, c.length));
 }
 
