@@ -19,6 +19,8 @@ export const SW_NOT_FOUND = 0x6a82;
 export const SW_INS = 0x6d00;
 export const SW_CLA = 0x6e00;
 export const SW_COND = 0x6985;
+/** The largest NDEF message read from a passive tag (a SUN URL is ~100 bytes). */
+export const NDEF_MAX = 200;
 
 // Numbers first: esbuild inlines the constants that lead an import-free module (no JsVar each on Espruino).
 // Pure, so a bundle that never reads it (the reader) drops it.

@@ -12,11 +12,8 @@
  */
 import type { Clock, NfcFrontEnd } from '../ports';
 import { NFC_ISODEP, NFC_NONE } from '../ports';
-import { body, challengeApdu, INS_READ, readBinary, SW_OK, sw, TAP_LEN } from './apdu';
+import { body, challengeApdu, INS_READ, NDEF_MAX, readBinary, SW_OK, sw, TAP_LEN } from './apdu';
 import { KIND_CHALLENGE, KIND_COUNTER, KIND_SUN } from './msg';
-
-/** The largest NDEF message read from a passive tag (a SUN URL is ~100 bytes). */
-const NDEF_MAX = 200;
 
 export interface TapOptions {
   pollMs: number;

@@ -34,7 +34,8 @@ export function cobsMaxLength(n: number): number {
 /** COBS-encodes `data` into a new array with `extra` zero bytes after it (1 = the frame delimiter). */
 export function cobsEncodeWith(data: Uint8Array, extra: number): Uint8Array {
   const n = data.length;
-  const out = new Uint8Array(cobsEncodedLength(data) + extra);
+  // Sized for the worst case and trimmed once at the end: the firmware then carries no length walk.
+  const out = new Uint8Array(n + 1 + Math.floor(n / 254) + extra);
   let ci = 0;
   let o = 1;
   let code = 1;
@@ -55,7 +56,7 @@ export function cobsEncodeWith(data: Uint8Array, extra: number): Uint8Array {
     }
   }
   out[ci] = code;
-  return out;
+  return o + extra === out.length ? out : new Uint8Array(out.subarray(0, o + extra));
 }
 
 /** COBS encoding without the delimiter. */

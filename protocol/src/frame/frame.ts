@@ -13,7 +13,7 @@ import {
   type Result,
 } from '../errors';
 import { cobsDecode, cobsEncodeWith, cobsMaxLength } from './cobs';
-import { CRC16_INIT, crc16, crc16Update } from './crc';
+import { CRC16_INIT, crc16Update } from './crc';
 import { MAX_FRAME_PAYLOAD } from './deframer';
 
 /** Frames a payload (1..512 bytes). Throws TypeError on an empty or oversized payload: a sender bug. */
@@ -23,7 +23,7 @@ export function encodeFrame(payload: Uint8Array): Uint8Array {
     throw new TypeError('encodeFrame: payload length ' + n + ' not in 1..512');
   const body = new Uint8Array(n + 2);
   body.set(payload, 0);
-  const crc = crc16(payload);
+  const crc = crc16Update(CRC16_INIT, payload, 0, n);
   body[n] = crc & 255;
   body[n + 1] = crc >> 8;
   return cobsEncodeWith(body, 1);
