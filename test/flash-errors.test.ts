@@ -142,4 +142,14 @@ describe('flash failure paths', () => {
     expect(lines.join('\n')).toContain('PUCKJS');
     expect(lines.at(-1)).toContain(String(crc32(b) >>> 0));
   });
+
+  it('reflashing code that takes the console (a provisioned reader) succeeds: the CRC is checked before load()', async () => {
+    const { dev, link } = await board();
+    const src = 'var bwTook = 1;\nE.setConsole(null, { force: true });\n' + '// pad\n'.repeat(80);
+    const b = new Uint8Array(Buffer.from(src, 'latin1'));
+    const r = await flashBundle(link, b, { chunkSize: 256, timeoutMs: 4000 });
+    expect(r).toMatchObject({ loaded: true, consoleDetached: true, crc: crc32(b) >>> 0 });
+    const v = dev.eval('bwTook');
+    expect(v.ok && v.value).toBe(1);
+  });
 });

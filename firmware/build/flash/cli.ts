@@ -188,7 +188,7 @@ export async function runFlash(
     log(
       `flash ${name}: ${r.bytes} bytes in ${r.chunks} chunks (${r.skipped} already on the board` +
         `${r.resent ? `, ${r.resent} re-sent` : ''}), CRC ${r.crc.toString(16).padStart(8, '0')} verified` +
-        `${r.loaded ? ', loaded' : ''}, ${r.ms} ms`,
+        `${r.loaded ? ', loaded' : ''}${r.consoleDetached ? ' (the running firmware took the console)' : ''}, ${r.ms} ms`,
     );
     return r;
   } finally {

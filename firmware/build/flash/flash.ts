@@ -49,6 +49,8 @@ export interface FlashReport {
   loaded: boolean;
   /** CRC32 of the whole bundle, as read back from the board. */
   crc: number;
+  /** The loaded code took the console (a provisioned reader hands it to the host link): checked before load(). */
+  consoleDetached?: boolean;
   ms: number;
 }
 
@@ -207,16 +209,27 @@ export async function flashBundle(
   }
 
   const whole = crc32(bundle) >>> 0;
+  const wholeCrc = async () => {
+    const got = Number(await s.eval(`E.CRC32(${S}.read(${q(file)}))`, T, 'whole-file CRC')) >>> 0;
+    if (got !== whole) throw new FlashError('E_FLASH_VERIFY', `stored file CRC ${got}, expected ${whole}`);
+    return got;
+  };
+  // Checked before load() too: a provisioned reader takes the console away as soon as it runs.
+  report.crc = await wholeCrc();
   if (opts.load !== false) {
     // load() restarts the interpreter from the file; the board prints its banner and a fresh prompt.
     await s.sendRaw('\x10load()\n', T);
-    await s.expect(/espruino\.com/, T, 'the banner after load()');
-    await s.sync(T);
+    // No banner when the new code takes the console first; the probe below tells the two cases apart.
+    await s.expect(/espruino\.com/, Math.min(T, 3000), 'the banner after load()').catch(() => undefined);
     report.loaded = true;
+    try {
+      await s.sync(Math.min(T, 3000));
+      report.crc = await wholeCrc();
+    } catch (e) {
+      if ((e as FlashError).code !== 'E_FLASH_NO_PROMPT') throw e;
+      report.consoleDetached = true;
+    }
   }
-  const after = Number(await s.eval(`E.CRC32(${S}.read(${q(file)}))`, T, 'whole-file CRC')) >>> 0;
-  if (after !== whole) throw new FlashError('E_FLASH_VERIFY', `stored file CRC ${after}, expected ${whole}`);
-  report.crc = after;
   report.ms = Date.now() - t0;
   return report;
 }
