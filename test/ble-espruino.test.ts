@@ -22,6 +22,7 @@ import {
   describeError,
   flashBundle,
   provisionReader,
+  resolveBleTarget,
   verifyDevice,
 } from '../firmware/build/flash/index';
 
@@ -35,6 +36,8 @@ async function rig(): Promise<{
   link: NobleLink;
   reader: VirtualPeripheral;
   reconnect: () => Promise<NobleLink>;
+  adapter: BleAdapter;
+  controller: VirtualController;
 }> {
   const pty = await openTempPtyPair();
   cleanups.push(() => pty.dispose());
@@ -52,7 +55,7 @@ async function rig(): Promise<{
   cleanups.push(() => att.detach());
   const reconnect = () => adapter.connect(reader.address, { timeoutMs: 15_000 });
   const link = await reconnect();
-  return { dev, link, reader, reconnect };
+  return { dev, link, reader, reconnect, adapter, controller };
 }
 
 describe('Espruino REPL over simulated BLE', () => {
@@ -128,6 +131,31 @@ describe('Espruino REPL over simulated BLE', () => {
       keyId: pr.keyId,
       keyState: 'issued',
       fingerprint: fingerprint(key),
+    });
+  });
+
+  it('--ble NAME: finds the board by its advertised name with a real noble scan', async () => {
+    const { adapter, controller, reader } = await rig();
+    const name = 'Puck.js 0e01';
+    // Complete Local Name (AD type 0x09), connectable undirected advertising, as an Espruino board sends it.
+    const data = new Uint8Array([name.length + 1, 0x09, ...Buffer.from(name, 'latin1')]);
+    const found = resolveBleTarget(adapter.noble, name, 1000);
+    await controller.whenScanning();
+    const other = new Uint8Array([6, 0x09, ...Buffer.from('Phone', 'latin1')]);
+    for (let i = 0; i < 5; i++) {
+      controller.advertise({
+        addr: 'c0:ff:ee:00:0e:99',
+        addrType: 'random',
+        data: other,
+        rssi: -50,
+        evtType: 0,
+      });
+      controller.advertise({ addr: reader.address, addrType: 'random', data, rssi: -60, evtType: 0 });
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(await found).toBe(reader.address);
+    await expect(resolveBleTarget(adapter.noble, 'Puck.js ffff', 300)).rejects.toMatchObject({
+      code: 'E_FLASH_USAGE',
     });
   });
 });
