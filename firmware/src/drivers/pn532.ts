@@ -89,7 +89,7 @@ export class Pn532 implements NfcFrontEnd {
     this.o = o;
     this.ready = false;
     this.tg = 0;
-    this.rx = new Uint8Array(RX_MAX);
+    this.rx = new Uint8Array(0);
     this.rn = 0;
     this.cmd = 0;
     this.frame = new Uint8Array(0);
@@ -109,6 +109,8 @@ export class Pn532 implements NfcFrontEnd {
       return;
     }
     this.cmd = cmd;
+    // The receive buffer exists only while a command is in flight: between polls the reader holds none.
+    this.rx = new Uint8Array(RX_MAX);
     this.frame = encodeCommand(cmd, params);
     this.left = this.o.tries;
     this.done = cb;
@@ -137,12 +139,14 @@ export class Pn532 implements NfcFrontEnd {
     this.done = null;
     this.phase = 0;
     this.rx.fill(0);
+    this.rx = new Uint8Array(0);
     this.rn = 0;
     if (err) this.ready = false;
     if (cb) cb(err, data);
   }
 
   poll(): void {
+    if (!this.phase) return;
     const got = this.bus.read(this.phase === 1 ? 6 : RX_MAX - 1);
     if (got.length > 0) {
       const room = RX_MAX - this.rn;
