@@ -94,6 +94,7 @@ describe('batch mode', () => {
       lines.join('\n'),
     ).toEqual([true, false, true]);
     expect(rows[1]!.error).toMatch(/E_PROVISION_FIELD/);
+    expect(lines.join('\n')).not.toContain('x@y.z'); // the refusal names the field, never its value
     expect(b.dev.storage.list()).toEqual([]); // refused before anything was sent
     for (const [x, id] of [
       [a, '1111111111111111'],
