@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { deriveBadgeKeys, nobleAes, toHex } from '@badgewire/protocol';
+import { deriveBadgeKeys, encodeAdvertisement, nobleAes, toHex } from '@badgewire/protocol';
 import { SerialPort } from 'serialport';
 import { KeyStore } from '../host/src/keys/index';
 import { VirtualPn532 } from '../simulator/src/chips/pn532';
@@ -228,3 +228,61 @@ export async function until<T>(what: string, f: () => T | undefined | null | fal
 }
 
 export { bundle };
+
+/**
+ * Line noise on the serial path: two pty pairs joined by this relay, which flips one random bit in every
+ * `every`-th chunk it forwards while `noisy`, in both directions. Counts what it corrupted.
+ */
+export class NoisyLine {
+  corrupted = 0;
+  forwarded = 0;
+  noisy = true;
+  private ports: SerialPort[] = [];
+
+  private n = 0;
+
+  constructor(
+    private readonly every: number,
+    private readonly random: () => number = Math.random,
+  ) {}
+
+  async join(a: string, b: string): Promise<void> {
+    const open = async (path: string) => {
+      const p = new SerialPort({ path, baudRate: 115200, autoOpen: false });
+      await new Promise<void>((res, rej) => p.open((e) => (e ? rej(e) : res())));
+      p.on('error', () => undefined);
+      return p;
+    };
+    const pa = await open(a);
+    const pb = await open(b);
+    const pipe = (from: SerialPort, to: SerialPort) =>
+      from.on('data', (c: Buffer) => {
+        const out = Buffer.from(c);
+        this.forwarded++;
+        if (this.noisy && ++this.n % this.every === 0) {
+          const i = Math.floor(this.random() * out.length);
+          out[i] = (out[i] as number) ^ (1 << Math.floor(this.random() * 8));
+          this.corrupted++;
+        }
+        if (to.isOpen) to.write(out);
+      });
+    pipe(pa, pb);
+    pipe(pb, pa);
+    this.ports.push(pa, pb);
+  }
+
+  async close(): Promise<void> {
+    for (const p of this.ports.splice(0)) if (p.isOpen) await new Promise<void>((r) => p.close(() => r()));
+  }
+}
+
+/** Distinct advertisements (unknown EphIDs: the reader forwards them, the bridge journals their refusal). */
+export function noiseAdvert(i: number): { id: string; rssi: number; data: Uint8Array } {
+  const eph = new Uint8Array(16);
+  eph[0] = 0xe0;
+  eph[12] = (i >>> 24) & 255;
+  eph[13] = (i >>> 16) & 255;
+  eph[14] = (i >>> 8) & 255;
+  eph[15] = i & 255;
+  return { id: 'c1:02:03:04:05:06 random', rssi: -70, data: encodeAdvertisement(0xffff, eph) };
+}
