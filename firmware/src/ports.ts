@@ -78,7 +78,7 @@ export const LED_BLUE = 4;
 export interface Health {
   /** Free interpreter variables (JsVars) after a collection, or -1 when unknown. */
   free: number;
-  /** Error flags raised since the last sample, as a bit set (board/espruino.ts FLAG_BITS). */
+  /** Error flags raised since the last sample, as a bit set (board/espruino-ports.ts espruinoSystem). */
   flags: number;
   /** The tamper input is active (enclosure open). */
   tamper: boolean;

@@ -198,23 +198,18 @@ export function espruinoOutputs(p: Pins): Outputs {
   };
 }
 
-/** E.getErrorFlags names → health bits (the app treats LOW_MEMORY and MEMORY as unhealthy). */
-export const FLAG_BITS: { [k: string]: number } = {
-  LOW_MEMORY: 1,
-  MEMORY: 2,
-  FIFO_FULL: 4,
-  BUFFER_FULL: 8,
-  CALLBACK: 16,
-  UART_OVERFLOW: 32,
-  MEMORY_BUSY: 64,
-};
-
 export function espruinoSystem(p: Pins): System {
   return {
     health: (): Health => {
+      // E.getErrorFlags names → health bits 1, 2, 4… in this order (the app treats LOW_MEMORY and MEMORY as
+      // unhealthy); 128 for a name this list does not know. A literal here stays in flash, unlike a table.
+      const names = 'LOW_MEMORY MEMORY FIFO_FULL BUFFER_FULL CALLBACK UART_OVERFLOW MEMORY_BUSY'.split(' ');
       const fl = E.getErrorFlags();
       let f = 0;
-      for (let i = 0; i < fl.length; i++) f |= FLAG_BITS[fl[i] as string] || 128;
+      for (let i = 0; i < fl.length; i++) {
+        const k = names.indexOf(fl[i] as string);
+        f |= k >= 0 ? 1 << k : 128;
+      }
       return { free: process.memory().free, flags: f, tamper: p.tamper >= 0 && digitalRead(p.tamper) === 1 };
     },
     watchdog: (s: number) => {
