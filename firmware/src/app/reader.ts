@@ -242,9 +242,9 @@ export class Reader {
 
 /** Starts the reader, or refuses (null) with a console message when unprovisioned. */
 export function startReader(p: ReaderPorts, t: ReaderTuning, ver: string): Reader | null {
-  const cfg = loadConfig(p.flash);
+  let cfg = loadConfig(p.flash);
   // AUTH info is a CBOR map with HEARTBEAT's keys: 5 = firmware version (protocol encodeAuthInfo).
-  const ch = cfg
+  let ch = cfg
     ? createReaderChannel(p.aes, p.rnd, { readerId: cfg.id, key: cfg.key, info: encodeCbor({ 5: ver }) })
     : null;
   if (!cfg || !ch || !ch.ok) {
@@ -273,6 +273,10 @@ export function startReader(p: ReaderPorts, t: ReaderTuning, ver: string): Reade
   p.radio.scan(cfg.cid, cfg.si, cfg.sw, (a: Advert) => {
     rr.sighting(a);
   });
+  // The closures above keep this call's scope for the reader's lifetime (Espruino keeps whole scopes): drop
+  // the parsed config (link key included) and the channel wrapper, which nothing needs from here on.
+  cfg = null;
+  ch = null;
   rr.taps.start();
   rr.beat();
   p.sys.log('badgewire reader ' + ver + ' running');
