@@ -29,12 +29,10 @@ export class Door {
       this.out.relay(ms);
       this.out.led(LED_GREEN, [800]);
       this.out.beep([80]);
-    } else this.deny();
-  }
-
-  deny(): void {
-    this.out.led(LED_RED, [200, 100, 200, 100, 200]);
-    this.out.beep([400]);
+    } else {
+      this.out.led(LED_RED, [200, 100, 200, 100, 200]);
+      this.out.beep([400]);
+    }
   }
 
   /** A tap while the host is unreachable: fail closed, and say so. */

@@ -109,10 +109,6 @@ export class HostLink {
     return this.link.write(encodeFrame(packet)) > 0;
   }
 
-  ack(): void {
-    this.send({ 0: MSG_ACK, 2: this.got, 3: this.box.head - 1 });
-  }
-
   packet(p: Uint8Array): void {
     const now = this.clock.now();
     const st = this.ch.receive(p, now);
@@ -122,7 +118,7 @@ export class HostLink {
       this.ptr = this.box.head;
       this.lastRx = now;
       this.lastAck = now;
-      this.ack();
+      this.send({ 0: MSG_ACK, 2: this.got, 3: this.box.head - 1 });
     }
     if (st.body) this.body(st.body, now);
     this.pump();
@@ -150,7 +146,7 @@ export class HostLink {
     if (seq > 0 && done) {
       // Handled (challenge pools and config in RAM, a new key in flash): acknowledge it as durable.
       if (seq > this.got) this.got = seq;
-      this.ack();
+      this.send({ 0: MSG_ACK, 2: this.got, 3: this.box.head - 1 });
     }
   }
 

@@ -223,16 +223,13 @@ export class Pn532 implements NfcFrontEnd {
 
   detect(cb: (err: number, found: number) => void): void {
     if (!this.ready) {
+      // A successful init leaves the chip ready, so the second call goes straight to the poll.
       this.init((err) => {
         if (err) cb(err, NFC_NONE);
-        else this.list(cb);
+        else this.detect(cb);
       });
       return;
     }
-    this.list(cb);
-  }
-
-  list(cb: (err: number, found: number) => void): void {
     this.command(CMD_IN_LIST_PASSIVE, new Uint8Array([1, 0]), (err, d) => {
       if (err || !d) {
         cb(err || E_APP_NFC_FRAME, NFC_NONE);

@@ -101,20 +101,6 @@ export class Deframer {
     this.onFrame(new Uint8Array(buf.subarray(0, n - 2)));
   }
 
-  private put(b: number): void {
-    if (this.n >= this.buf.length) {
-      if (this.n >= this.cap) {
-        this.skipping = true;
-        this.fault(E_FRAME_TOO_LONG, this.seen);
-        return;
-      }
-      const next = new Uint8Array(Math.min(this.cap, this.buf.length * 2));
-      next.set(this.buf, 0);
-      this.buf = next;
-    }
-    this.buf[this.n++] = b;
-  }
-
   push(chunk: Uint8Array): void {
     for (let i = 0; i < chunk.length; i++) {
       const b = chunk[i] as number;
@@ -124,14 +110,28 @@ export class Deframer {
       }
       this.seen++;
       if (this.skipping) continue;
+      // The decoded byte, if any: a data byte, or the zero a short block implies before the next block.
+      let v = -1;
       if (this.left === 0) {
-        if (this.zeroDue) this.put(0);
+        if (this.zeroDue) v = 0;
         this.left = b - 1;
         this.zeroDue = b !== 0xff;
       } else {
-        this.put(b);
+        v = b;
         this.left--;
       }
+      if (v < 0) continue;
+      if (this.n >= this.buf.length) {
+        if (this.n >= this.cap) {
+          this.skipping = true;
+          this.fault(E_FRAME_TOO_LONG, this.seen);
+          continue;
+        }
+        const next = new Uint8Array(Math.min(this.cap, this.buf.length * 2));
+        next.set(this.buf, 0);
+        this.buf = next;
+      }
+      this.buf[this.n++] = v;
     }
   }
 }
