@@ -151,7 +151,7 @@ export interface Site {
  */
 export function makeSite(
   dir: string,
-  o: { hostPath: string; mqttPort?: number; readerId?: string; badges?: number },
+  o: { hostPath: string; mqttPort?: number; readerId?: string; badges?: number; logLevel?: string },
 ): Site {
   mkdirSync(dir, { recursive: true });
   const readerId = o.readerId ?? 'c0ffee0000000001';
@@ -207,7 +207,7 @@ export function makeSite(
       },
       ...(o.mqttPort ? { mqtt: { url: `mqtt://127.0.0.1:${o.mqttPort}`, topicPrefix: 'bw' } } : {}),
       journal: { commitWindowMs: 2 },
-      log: { level: 'warn' },
+      log: { level: o.logLevel ?? 'warn' },
     }),
   );
   const env = {
