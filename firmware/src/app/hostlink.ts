@@ -160,7 +160,7 @@ export class HostLink {
 
   /** Queues a durable event (its seq is assigned here and returned) and tries to deliver it. */
   event(m: CborMap): number {
-    m[1] = this.box.take();
+    m[1] = this.box.next;
     const seq = this.box.store(encodeCbor(m));
     if (this.ptr < this.box.head) this.ptr = this.box.head;
     this.pump();

@@ -22,12 +22,6 @@ interface Meta {
   lost: number;
 }
 
-function seqOf(b: Uint8Array | undefined): number {
-  return b && b.length >= 4
-    ? (b[0] as number) * 0x1000000 + ((b[1] as number) << 16) + (((b[2] as number) << 8) | (b[3] as number))
-    : -1;
-}
-
 export class Outbox {
   flash: Flash;
   cap: number;
@@ -71,12 +65,7 @@ export class Outbox {
     this.flash.writeJSON(META, { h: this.head, r: this.resv, lost: this.lost });
   }
 
-  /** The seq the next `store` assigns. */
-  take(): number {
-    return this.next;
-  }
-
-  /** Stores the encoded event under seq `take()` returned (the reservation is persisted before use). */
+  /** Stores the encoded event under seq `next` (the reservation is persisted before use). */
   store(bytes: Uint8Array): number {
     const seq = this.next;
     if (seq >= this.resv) {
@@ -101,8 +90,11 @@ export class Outbox {
 
   get(seq: number): Uint8Array | undefined {
     const b = this.flash.read(this.name(seq));
-    // A slot holds one seq at a time: a record of another seq (or none) means this one is gone.
-    return b && seqOf(b) === seq ? new Uint8Array(b.subarray(4)) : undefined;
+    if (!b || b.length < 4) return undefined;
+    // A slot holds one seq at a time (its first 4 bytes): a record of another seq means this one is gone.
+    const at =
+      (b[0] as number) * 0x1000000 + ((b[1] as number) << 16) + (((b[2] as number) << 8) | (b[3] as number));
+    return at === seq ? new Uint8Array(b.subarray(4)) : undefined;
   }
 
   /**

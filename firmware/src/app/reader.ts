@@ -209,7 +209,8 @@ export class Reader {
     return true;
   }
 
-  health(): CborMap {
+  /** Every heartbeat period: the health report to the host, then the watchdog kick while healthy. */
+  beat(): void {
     const h = this.p.sys.health();
     let f = h.flags;
     if (this.taps.errors > this.nfcErr) f |= FLAG_NFC;
@@ -228,11 +229,7 @@ export class Reader {
       7: this.box.size(),
     };
     if (h.free >= 0) m[3] = h.free;
-    return m;
-  }
-
-  beat(): void {
-    this.host.beat(this.health());
+    this.host.beat(m);
     if (this.healthy) this.p.sys.kick();
     this.p.clock.setTimer(this.t.hb, () => {
       this.beat();
