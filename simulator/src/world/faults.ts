@@ -74,9 +74,9 @@ export function planFault(f: FaultSpec, w: World): ActiveFault {
           { atS: f.atS, run: () => node.reader.powerOff() },
           {
             atS: f.atS + f.offS,
-            run: (w2) => {
+            run: async (w2) => {
               hs = node.reader.stats.handshakes;
-              node.reader.powerOn(w2.connect(node), w2.clock.now());
+              node.reader.powerOn(await w2.connect(node), w2.clock.now());
             },
           },
         ],
@@ -101,9 +101,10 @@ export function planFault(f: FaultSpec, w: World): ActiveFault {
           { atS: f.atS, run: (w2) => w2.host.crash() },
           {
             atS: f.atS + f.downS,
-            run: (w2) => {
+            run: async (w2) => {
               w2.host.start();
-              for (const n of w2.nodes) if (n.reader.powered) n.reader.attach(w2.connect(n), w2.clock.now());
+              for (const n of w2.nodes)
+                if (n.reader.powered) n.reader.attach(await w2.connect(n), w2.clock.now());
             },
           },
         ],
@@ -153,7 +154,8 @@ export function planFault(f: FaultSpec, w: World): ActiveFault {
               if (!booth) return;
               for (let i = 0; i < f.count; i++) {
                 if (f.kind === 'replay') {
-                  const t = w2.recentTaps[i % Math.max(1, w2.recentTaps.length)];
+                  // The freshest taps sniffed off the air, replayed through another reader.
+                  const t = w2.recentTaps[w2.recentTaps.length - 1 - (i % Math.max(1, w2.recentTaps.length))];
                   if (!t) break;
                   // A sniffed tap, replayed later through another reader.
                   const kind = decodeTap(t.frame).ok ? TAP_COUNTER : TAP_SUN;
@@ -193,38 +195,43 @@ export function planFault(f: FaultSpec, w: World): ActiveFault {
     }
     case 'relay': {
       let sent = 0;
-      let before = 0;
+      const relayed: string[] = [];
+      // The relay attacker waits (up to 15 min) for badges a reader reports right now, and relays each one's
+      // live advertisement to the reader farthest from where it really is.
+      const tries: ScheduledAction[] = [];
+      for (let t = f.atS; t < f.atS + 900; t += 5)
+        tries.push({
+          atS: t,
+          run: (w2) => {
+            for (const live of w2.liveBadges()) {
+              if (sent >= f.count) return;
+              const here = w2.nodes.find((n) => n.reader === live.reader);
+              const far = w2.nodes
+                .filter((n) => n.reader.powered && !n.stolen && here && n.spec.place !== here.spec.place)
+                .sort((a, b) => dist(b, here) - dist(a, here))[0];
+              if (!far) continue;
+              if (far.reader.hear(live.badge.emission(w2.nowS()).adv, -55, w2.clock.now())) {
+                sent++;
+                relayed.push(live.ref);
+              }
+            }
+          },
+        });
       return {
         spec: f,
-        actions: [
-          {
-            atS: f.atS,
-            run: (w2) => {
-              before = w2.host.stats.relayFlags;
-              const live = w2.liveBadges();
-              for (const t of live.slice(0, f.count)) {
-                // Relay the badge's live advertisement to the reader farthest from where it really is.
-                const here = w2.nodes.find((n) => n.reader === t.reader);
-                const far = w2.nodes
-                  .filter((n) => n.reader.powered && !n.stolen && here && n.spec.place !== here.spec.place)
-                  .sort((a, b) => dist(b, here) - dist(a, here))[0];
-                if (!far) continue;
-                far.reader.hear(t.badge.emission(w2.nowS()).adv, -55, w2.clock.now());
-                sent++;
-              }
-            },
-          },
-        ],
+        actions: tries,
         report: (w2) => {
-          const flags = w2.host.stats.relayFlags - before;
+          const caught = relayed.filter((ref) => w2.host.relayFlagged.has(ref)).length;
+          // Every flagged badge must be a relayed one: no false alarms from people walking about.
+          const falseAlarms = [...w2.host.relayFlagged].filter((ref) => !relayed.includes(ref)).length;
           return {
             kind: f.kind,
             target: 'far reader',
             atS: f.atS,
             injected: sent,
-            detected: flags,
-            ok: sent > 0 && flags >= sent,
-            detail: `${flags} relay flags for ${sent} relayed badges`,
+            detected: caught,
+            ok: sent > 0 && caught === sent && falseAlarms === 0,
+            detail: `${caught}/${sent} relayed badges flagged, ${falseAlarms} other badges flagged`,
           };
         },
       };
@@ -242,7 +249,7 @@ export function planFault(f: FaultSpec, w: World): ActiveFault {
             },
           },
           // The thief keeps the reader and plugs it in again: the host must refuse the handshake.
-          { atS: f.atS + 30, run: (w2) => node.reader.attach(w2.connect(node), w2.clock.now()) },
+          { atS: f.atS + 30, run: async (w2) => node.reader.attach(await w2.connect(node), w2.clock.now()) },
         ],
         report: (w2) => {
           // A refused handshake never proves who the peer is, so the host files it under "unknown".

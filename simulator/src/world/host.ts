@@ -39,6 +39,7 @@ import {
   type ReaderSession,
 } from '../../../host/src/readers/index';
 import { SUN_SUFFIX } from './badges';
+import { BUZZER, bump, emptyHostStats, LED, REASON_CODES } from './host-stats';
 import { SimKeyring } from './keyring';
 import type { ReaderSpec } from './scenario';
 
@@ -63,71 +64,6 @@ export interface HostConfig {
   journalKey: Uint8Array;
 }
 
-const REASON_CODES: Record<string, number> = {
-  granted: 0,
-  'granted-passback': 1,
-  'unknown-door': 10,
-  'wrong-direction': 11,
-  'unknown-badge': 12,
-  revoked: 13,
-  'no-entitlement': 14,
-  'outside-window': 15,
-  'anti-passback': 16,
-  replay: 17,
-  challenge: 18,
-  clock: 19,
-  'invalid-credential': 20,
-};
-const LED = { green: 1, amber: 2, red: 3 } as const;
-const BUZZER = { none: 0, short: 1, long: 2 } as const;
-
-/** Counters the world reads; codes and counts only. */
-export interface HostStats {
-  sightings: number;
-  resolved: number;
-  unresolved: Record<string, number>;
-  taps: number;
-  allow: number;
-  deny: number;
-  denyReasons: Record<string, number>;
-  tapRefusals: Record<string, number>;
-  leads: number;
-  presenceEnter: number;
-  presenceIntervals: number;
-  relayFlags: number;
-  linkFaults: Record<string, number>;
-  journaled: number;
-  /** Events accepted from a reader after its key was revoked: must stay 0. */
-  fromRevoked: number;
-  /** Decisions over time: [host second, allow]. */
-  decisionLog: [number, boolean][];
-}
-
-export function emptyHostStats(): HostStats {
-  return {
-    sightings: 0,
-    resolved: 0,
-    unresolved: {},
-    taps: 0,
-    allow: 0,
-    deny: 0,
-    denyReasons: {},
-    tapRefusals: {},
-    leads: 0,
-    presenceEnter: 0,
-    presenceIntervals: 0,
-    relayFlags: 0,
-    linkFaults: {},
-    journaled: 0,
-    fromRevoked: 0,
-    decisionLog: [],
-  };
-}
-
-function bump(r: Record<string, number>, k: string): void {
-  r[k] = (r[k] ?? 0) + 1;
-}
-
 export class SimHost {
   readonly stats = emptyHostStats();
   readonly readerStore = new MemoryReaderStore();
@@ -136,6 +72,8 @@ export class SimHost {
   readonly issued = new Map<string, Uint8Array>();
   /** Journal ids written, to prove nothing accepted is lost or doubled. */
   readonly journalIds = new Set<string>();
+  /** Badge refs the relay detector flagged. */
+  readonly relayFlagged = new Set<string>();
   /** Badge refs resolved at least once (the clock-skew fault's proof). */
   readonly resolvedRefs = new Set<string>();
   up = false;
@@ -153,6 +91,8 @@ export class SimHost {
   private readonly sessions = new Map<string, ReaderSession>();
   private generation = 0;
   private readonly revoked = new Set<string>();
+  /** Reader clock offsets: kept with the reader records (they survive a host restart, like the records). */
+  private readonly uptimeOffsets = new Map<string, { off: number; lastUp: number }>();
 
   constructor(private readonly cfg: HostConfig) {
     mkdirSync(join(cfg.dataDir, 'logs'), { recursive: true });
@@ -269,6 +209,19 @@ export class SimHost {
     writeFileSync(join(this.cfg.dataDir, 'logs', 'host.log'), this.logLines.join(''));
   }
 
+  /**
+   * When the reader heard it, in host ms: its uptime plus the smallest receipt-minus-uptime seen since it
+   * booted (the minimum-delay estimate of its clock offset). Sightings resent after an outage keep their own
+   * time, so a queue flushed at once does not look like a badge crossing the hall in a second.
+   */
+  private heardAt(readerId: string, uptimeMs: number, nowMs: number): number {
+    const o = this.uptimeOffsets.get(readerId);
+    const off = nowMs - uptimeMs;
+    if (!o || uptimeMs < o.lastUp || off < o.off) this.uptimeOffsets.set(readerId, { off, lastUp: uptimeMs });
+    else o.lastUp = uptimeMs;
+    return uptimeMs + (this.uptimeOffsets.get(readerId) as { off: number }).off;
+  }
+
   private async event(ev: HubEvent): Promise<void> {
     const spec = this.byId.get(ev.readerId);
     if (!spec) throw new Error('event from an unknown reader');
@@ -288,13 +241,15 @@ export class SimHost {
       if (ref) {
         this.stats.resolved++;
         this.resolvedRefs.add(ref);
-        const flag = this.relay.observe(ref, spec.id, atMs);
+        const seenMs = this.heardAt(ev.readerId, m.uptimeMs, atMs);
+        const flag = this.relay.observe(ref, spec.id, seenMs);
         if (flag) {
           this.stats.relayFlags++;
+          this.relayFlagged.add(ref);
           this.log.warn({ readers: flag.readers, speedMps: Math.round(flag.speedMps) }, 'relay suspected');
         }
         if (spec.role === 'room')
-          for (const p of this.presence.sighting(ref, spec.place, m.rssi, atMs)) {
+          for (const p of this.presence.sighting(ref, spec.place, m.rssi, seenMs)) {
             if (p.kind === 'enter') this.stats.presenceEnter++;
             else this.stats.presenceIntervals++;
           }

@@ -66,6 +66,8 @@ export interface RunResult {
   denyReasons: Record<string, number>;
   tapRefusals: Record<string, number>;
   unresolved: Record<string, number>;
+  /** Typed link faults the host saw, by "reader CODE". */
+  linkFaults: Record<string, number>;
   series: { sightings: number; taps: number; allow: number; deny: number }[];
   /** Wall-clock ms from TAP sent to DECISION received (host pipeline incl. the journal commit). */
   latencyMs: number[];
@@ -76,15 +78,20 @@ export interface RunResult {
 }
 
 const turn = () => new Promise<void>((r) => setImmediate(r));
+const pause = () => new Promise<void>((r) => setTimeout(r, 1));
 
-/** Event-loop turns until no link byte moves and no journal write lands for a few turns. */
+/**
+ * Event-loop turns until no link byte moves and no journal write lands for a few turns. Pseudo-terminals
+ * move bytes through the kernel, so with any pty cable a calm turn must also be a short real-time pause.
+ */
 export async function settle(w: World, maxTurns = 200_000): Promise<void> {
   let last = -1;
   let calm = 0;
+  const wait = w.cabling.anyPty ? pause : turn;
   for (let i = 0; i < maxTurns && calm < 4; i++) {
-    await turn();
+    await (calm > 0 ? wait() : turn());
     const a = w.activity();
-    calm = a === last ? calm + 1 : 0;
+    calm = a === last && w.inFlight() === 0 ? calm + 1 : 0;
     last = a;
   }
 }
@@ -147,6 +154,16 @@ export async function runScenario(base: Scenario, o: RunOptions = {}): Promise<R
   const dataDir = o.dataDir ?? mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'bw-sim-'));
   const w = new World(sc, { dataDir, capture: o.capture ?? true, linkChunk: o.linkChunk ?? 256 });
   o.onCanaries?.(w.registry.canaries());
+  try {
+    return await drive(w, sc, o, t0);
+  } finally {
+    await w.host.stop();
+    await w.dispose();
+  }
+}
+
+async function drive(w: World, sc: Scenario, o: RunOptions, t0: number): Promise<RunResult> {
+  await w.init();
   const faults: ActiveFault[] = sc.faults
     .filter((f) => !('atS' in f) || f.atS < sc.durationS)
     .map((f) => planFault(f, w));
@@ -191,6 +208,7 @@ export async function runScenario(base: Scenario, o: RunOptions = {}): Promise<R
   });
   await w.host.stop();
   await settle(w);
+  await w.dispose();
   const audit = o.audit === false ? null : auditWorld(w);
   const h = w.host.stats;
   return {
@@ -217,11 +235,12 @@ export async function runScenario(base: Scenario, o: RunOptions = {}): Promise<R
     denyReasons: h.denyReasons,
     tapRefusals: h.tapRefusals,
     unresolved: h.unresolved,
+    linkFaults: h.linkFaults,
     series: w.series,
     latencyMs: w.latencies,
     faults: reports,
     readerHealth,
     audit,
-    dataDir,
+    dataDir: w.o.dataDir,
   };
 }

@@ -26,6 +26,12 @@ export class WireLink implements Link {
   noise: Noise | null = null;
   /** Bytes written and received (counted even without capture). */
   moved = 0;
+  /** Bytes handed to the medium and taken from it, after noise (for in-flight accounting). */
+  sent = 0;
+  got = 0;
+  closed = false;
+  /** The host's end of the same cable, when the host is up. */
+  peer: { written: number; received: number; closed: boolean } | null = null;
   readonly counts: NoiseCounts = { bitFlips: 0, drops: 0, dups: 0, stalls: 0 };
   private held: Uint8Array[] = [];
   private stalledUntil = 0;
@@ -37,7 +43,11 @@ export class WireLink implements Link {
     private readonly rng: SeededRandom,
     private readonly capture: boolean,
   ) {
+    inner.onClose(() => {
+      this.closed = true;
+    });
     inner.onData((c) => {
+      this.got += c.length;
       this.moved += c.length;
       if (this.capture) this.rx.push(new Uint8Array(c));
       for (const x of this.disturb(c)) this.dataCb?.(x);
@@ -50,7 +60,7 @@ export class WireLink implements Link {
     if (this.held.length > 0 && ms >= this.stalledUntil) {
       const h = this.held;
       this.held = [];
-      for (const c of h) this.inner.write(c);
+      for (const c of h) this.put(c);
     }
   }
 
@@ -64,8 +74,21 @@ export class WireLink implements Link {
     let r = bytes.length;
     for (const c of this.disturb(bytes)) {
       if (this.nowMs < this.stalledUntil) this.held.push(c);
-      else r = this.inner.write(c) < 0 ? -1 : r;
+      else r = this.put(c) < 0 ? -1 : r;
     }
+    return r;
+  }
+
+  /** Bytes on their way through the medium right now (0 once both directions are delivered). */
+  inFlight(): number {
+    const p = this.peer;
+    if (!p || p.closed || this.closed) return 0;
+    return Math.max(0, this.sent - p.received) + Math.max(0, p.written - this.got);
+  }
+
+  private put(c: Uint8Array): number {
+    const r = this.inner.write(c);
+    if (r > 0) this.sent += r;
     return r;
   }
 
@@ -76,6 +99,7 @@ export class WireLink implements Link {
     this.inner.onClose(cb);
   }
   close(): void {
+    this.closed = true;
     this.inner.close();
   }
 

@@ -14,15 +14,18 @@ import {
   TAP_SUN,
 } from '@badgewire/protocol';
 import { VirtualClock } from '../clock';
-import { createMemoryLinkPair } from '../links/index';
 import { SeededRandom } from '../random';
 import { Air } from './air';
-import { type Attendee, AttendeeRegistry } from './attendees';
+import { AttendeeRegistry } from './attendees';
 import { McuBadge, SUN_SUFFIX, SunTag } from './badges';
+import { Cabling } from './cabling';
 import { type Enrolment, SimHost } from './host';
 import { SimReader } from './reader';
-import type { Place, ReaderSpec, Scenario } from './scenario';
+import type { Place, Scenario } from './scenario';
 import { WireLink } from './wire';
+import { type Agent, concatAscii, type PendingTap, type ReaderNode, toHexId } from './world-types';
+
+export type { Agent, PendingTap, ReaderNode } from './world-types';
 
 export const EVENT_START_MS = Date.UTC(2026, 5, 1, 8, 0, 0);
 
@@ -32,35 +35,6 @@ export interface WorldOptions {
   capture: boolean;
   /** Largest chunk the in-memory links deliver at once. */
   linkChunk: number;
-}
-
-interface Agent {
-  a: Attendee;
-  badge: McuBadge | null;
-  tag: SunTag | null;
-  place: Place | null;
-  x: number;
-  y: number;
-  nextMoveS: number;
-  /** Walking to `next`, arriving at `transitUntil` (seconds since start). */
-  next: Place | null;
-  transitUntil: number;
-  /** Last reader that reported this badge, for the relay attacker. */
-  lastHeard: { reader: SimReader; atMs: number } | null;
-}
-
-export interface PendingTap {
-  wallMs: number;
-  expectAllow: boolean | null;
-  attack: string | null;
-}
-
-export interface ReaderNode {
-  spec: ReaderSpec;
-  reader: SimReader;
-  wire: WireLink | null;
-  wires: WireLink[];
-  stolen: boolean;
 }
 
 export class World {
@@ -83,7 +57,7 @@ export class World {
   private readonly byPlace = new Map<string, ReaderNode[]>();
   private readonly moveRng: SeededRandom;
   private readonly linkRng: SeededRandom;
-  private linkSeed = 1;
+  readonly cabling: Cabling;
   private nodeByName = new Map<string, ReaderNode>();
 
   constructor(
@@ -95,6 +69,7 @@ export class World {
     this.air = new Air(sc.air, this.rng.fork('air'), o.capture ? 1_000_000 : 0);
     this.moveRng = this.rng.fork('moves');
     this.linkRng = this.rng.fork('links');
+    this.cabling = new Cabling(o.linkChunk);
     const mk = new Uint8Array(32);
     this.rng.fork('master-key').fill(mk);
     const sunKeys = deriveSunKeys(fastAes, mk);
@@ -178,8 +153,17 @@ export class World {
       const list = this.byPlace.get(s.spec.place) ?? [];
       list.push(node);
       this.byPlace.set(s.spec.place, list);
-      reader.powerOn(this.connect(node), this.clock.now());
     }
+  }
+
+  /** Plugs every reader in and powers it on. */
+  async init(): Promise<void> {
+    for (const n of this.nodes) n.reader.powerOn(await this.connect(n), this.clock.now());
+  }
+
+  /** Unplugs every cable (kills the socat processes of pty links). */
+  async dispose(): Promise<void> {
+    await this.cabling.dispose();
   }
 
   node(name: string): ReaderNode {
@@ -188,19 +172,19 @@ export class World {
     return n;
   }
 
-  /** A fresh in-memory link between a reader and the host (a serial cable plugged in). */
-  connect(node: ReaderNode): WireLink {
-    const pair = createMemoryLinkPair({
-      seed: this.linkSeed++,
-      maxChunk: this.o.linkChunk,
-      highWaterMark: 1 << 24,
-    });
-    const wire = new WireLink(pair.a, this.linkRng.fork(`wire${this.linkSeed}`), this.o.capture);
+  /** A fresh cable between a reader and the host (a serial cable plugged in). */
+  async connect(node: ReaderNode): Promise<WireLink> {
+    const cable = await this.cabling.plug(node.spec, this.host.up);
+    const wire = new WireLink(
+      cable.readerEnd,
+      this.linkRng.fork(`wire${node.wires.length}/${node.spec.id}`),
+      this.o.capture,
+    );
     if (node.wire?.noise) wire.noise = node.wire.noise;
     node.wire = wire;
     node.wires.push(wire);
-    if (this.host.up) this.host.track(toHexId(node.reader.flash.id), this.host.attach(pair.b));
-    else pair.b.close();
+    wire.peer = cable.hostEnd;
+    if (cable.hostEnd) this.host.track(toHexId(node.reader.flash.id), this.host.attach(cable.hostEnd));
     return wire;
   }
 
@@ -347,12 +331,12 @@ export class World {
   }
 
   /** Badges a reader reported in this very step (the relay attacker's targets). */
-  liveBadges(): { badge: McuBadge; reader: SimReader }[] {
+  liveBadges(): { ref: string; badge: McuBadge; reader: SimReader }[] {
     const now = this.clock.now();
-    const out: { badge: McuBadge; reader: SimReader }[] = [];
+    const out: { ref: string; badge: McuBadge; reader: SimReader }[] = [];
     for (const g of this.agents)
       if (g.badge && g.lastHeard && g.lastHeard.atMs === now)
-        out.push({ badge: g.badge, reader: g.lastHeard.reader });
+        out.push({ ref: g.a.ref, badge: g.badge, reader: g.lastHeard.reader });
     return out;
   }
 
@@ -366,21 +350,17 @@ export class World {
     }
   }
 
+  /** Bytes written to a cable and not yet read at its other end. */
+  inFlight(): number {
+    let n = 0;
+    for (const node of this.nodes) if (node.wire) n += node.wire.inFlight();
+    return n;
+  }
+
   /** Link bytes moved so far plus host journal writes: unchanged across turns = the world is quiet. */
   activity(): number {
     let n = this.host.stats.journaled;
     for (const node of this.nodes) for (const w of node.wires) n += w.moved;
     return n;
   }
-}
-
-function toHexId(b: Uint8Array): string {
-  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
-}
-
-function concatAscii(s: string, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(s.length + b.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
-  out.set(b, s.length);
-  return out;
 }
