@@ -152,4 +152,22 @@ describe('flash failure paths', () => {
     const v = dev.eval('bwTook');
     expect(v.ok && v.value).toBe(1);
   });
+
+  it('a port held by another program: E_SERIAL_BUSY after a short retry, with the fix', async () => {
+    const { hostPath, link } = await board(); // `link` holds the port (serialport locks it)
+    const dir = mkdtempSync(join(tmpdir(), 'bw-busy-'));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    writeFileSync(join(dir, 'b.js'), bundle(3));
+    const t0 = Date.now();
+    const err = await runFlash(
+      join(dir, 'b.js'),
+      { port: hostPath },
+      (path, baudRate) => openSerialLink({ path, baudRate }),
+      () => {},
+    ).catch((e) => e);
+    expect(err.code).toBe('E_SERIAL_BUSY');
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(2900); // retried: a port closed a moment ago frees up
+    expect(describeError(err)).toMatch(/close the other program/);
+    expect(link.write(new Uint8Array([0x0a]))).toBe(1); // the holder is untouched
+  });
 });
