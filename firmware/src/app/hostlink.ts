@@ -120,34 +120,26 @@ export class HostLink {
       this.lastAck = now;
       this.send({ 0: MSG_ACK, 2: this.got, 3: this.box.head - 1 });
     }
-    if (st.body) this.body(st.body, now);
-    this.pump();
-  }
-
-  body(b: Uint8Array, now: number): void {
-    this.lastRx = now;
-    const r = decodeCbor(b);
-    const m = r.ok ? (r.value as CborMap) : null;
-    if (!m || typeof m !== 'object' || typeof m[0] !== 'number' || typeof m[1] !== 'number') {
-      this.faults++;
-      return;
-    }
-    if (m[0] === MSG_ACK) {
-      const d = m[2];
-      if (typeof d === 'number') {
-        if (d >= this.box.head) this.lastAck = now;
-        this.box.ack(d);
-        if (this.ptr < this.box.head) this.ptr = this.box.head;
+    if (st.body) {
+      this.lastRx = now;
+      const r = decodeCbor(st.body);
+      const m = r.ok ? (r.value as CborMap) : null;
+      const seq = m ? m[1] : 0;
+      if (!m || typeof m !== 'object' || typeof m[0] !== 'number' || typeof seq !== 'number') this.faults++;
+      else if (m[0] === MSG_ACK) {
+        const d = m[2];
+        if (typeof d === 'number') {
+          if (d >= this.box.head) this.lastAck = now;
+          this.box.ack(d);
+          if (this.ptr < this.box.head) this.ptr = this.box.head;
+        }
+      } else if (this.onMsg(m) && seq > 0) {
+        // Handled (challenge pools and config in RAM, a new key in flash): acknowledge it as durable.
+        if (seq > this.got) this.got = seq;
+        this.send({ 0: MSG_ACK, 2: this.got, 3: this.box.head - 1 });
       }
-      return;
     }
-    const done = this.onMsg(m);
-    const seq = m[1] as number;
-    if (seq > 0 && done) {
-      // Handled (challenge pools and config in RAM, a new key in flash): acknowledge it as durable.
-      if (seq > this.got) this.got = seq;
-      this.send({ 0: MSG_ACK, 2: this.got, 3: this.box.head - 1 });
-    }
+    this.pump();
   }
 
   /** Seals and sends one unsequenced message now; false without a session or when the link is busy. */
