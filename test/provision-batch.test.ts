@@ -136,6 +136,27 @@ describe('provision / verify CLI actions', () => {
     expect(out.join('\n')).not.toContain(Buffer.from(k.kId).toString('hex'));
   });
 
+  it('provision --dry-run shows the record with a key placeholder and issues no key', async () => {
+    const out: string[] = [];
+    const d: DeviceDeps = {
+      openSerial: async () => {
+        throw new Error('must not open');
+      },
+      openKeys: () => {
+        throw new Error('must not open the key store');
+      },
+    };
+    const r = await runProvision(
+      { port: '/dev/never', role: 'reader', id: '0A0B0C0D0E0F1011', door: '4', link: 'ble', dryRun: true },
+      d,
+      (l) => out.push(l),
+    );
+    expect(r).toBeNull();
+    expect(out.join('\n')).toContain(
+      'bw.cfg <- {"id":"0a0b0c0d0e0f1011","key":"<K_r from the key store>","door":4,"link":"ble"}',
+    );
+  });
+
   it('verify fails with E_VERIFY_MISMATCH when the device holds a key the store does not know', async () => {
     const ks = store();
     const x = await board();
