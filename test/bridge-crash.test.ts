@@ -23,6 +23,7 @@ import {
   PASSPHRASE,
   until,
   VirtualReader,
+  virtualBadge,
   wallClock,
 } from './bridge-rig';
 
@@ -120,6 +121,19 @@ describe('bridge process killed with SIGKILL under load', () => {
     load = false;
     await pump;
     await until('every accepted event journalled', () => journalled().length >= taken, 30_000);
+    // A challenge-response tap after the restart: the new process issued the reader a fresh pool.
+    const b0 = site.badges[0] as (typeof site.badges)[number];
+    const tapRows = (): number => {
+      const db = new Database(dbFile, { readonly: true, fileMustExist: true });
+      try {
+        return db.prepare("SELECT count(*) FROM events WHERE kind = 'decision'").pluck().get() as number;
+      } finally {
+        db.close();
+      }
+    };
+    reader.chip.place(virtualBadge((await bundle('puckjs', 'badge')).code, wall.clock, b0).tag());
+    await until('a decision after the restart', () => tapRows() === 1, 10_000);
+    reader.chip.place(null);
     await new Promise((r) => setTimeout(r, 500));
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
@@ -143,6 +157,11 @@ describe('bridge process killed with SIGKILL under load', () => {
       const seqs = ids.map((id) => Number(id.split(':')[1])).sort((a, b) => a - b);
       expect(seqs.at(-1)! - seqs[0]! + 1).toBe(seqs.length);
       expect(taken).toBeGreaterThan(40);
+      const tap = stores
+        .get('acme')
+        .journal.read(0, 100_000)
+        .filter((r) => r.kind === 'tap');
+      expect(tap.map((r) => [r.data.ref, r.data.mode, r.data.result])).toEqual([[b0.ref, 'C', 'ok']]);
     } finally {
       await stores.closeAll();
     }
