@@ -139,7 +139,8 @@ export class Pn532 implements NfcFrontEnd {
     this.done = null;
     this.phase = 0;
     this.rx.fill(0);
-    this.rx = new Uint8Array(0);
+    // Nothing of the command outlives it: receive buffer and command frame both go (see command()).
+    this.rx = this.frame = new Uint8Array(0);
     this.rn = 0;
     if (err) this.ready = false;
     if (cb) cb(err, data);
