@@ -231,7 +231,8 @@ describe('reader app on fake ports', () => {
     r.clock.advance(20);
     expect(r.host.of(MSG_SIGHTING)).toHaveLength(1);
     r.pair.cut();
-    r.clock.advance(100);
+    // Longer than the reader's HELLO spacing (200 ms), so the new handshake is answered.
+    r.clock.advance(250);
     r.pair.restore();
     r.host.ack = true;
     r.host.ch.reset();
