@@ -86,6 +86,12 @@ describe('faults in the default venue (80 badges, 1 h)', () => {
     expect(f.detected).toBeGreaterThan(0);
   });
 
+  it('hears and resolves the badges that run the real badge firmware', () => {
+    expect(r.firmwareBadges.running).toBe(3);
+    expect(r.firmwareBadges.resolved).toBe(r.firmwareBadges.heard);
+    expect(r.firmwareBadges.heard).toBeGreaterThan(0);
+  });
+
   it('decides every genuine tap as the registry expects, and the audit passes', () => {
     expect(r.totals.decisionMismatches).toBe(0);
     expect(r.totals.allow).toBeGreaterThan(0);

@@ -46,6 +46,11 @@ export function formatSummary(r: RunResult): string {
       ['metric', 'value', 'detail'],
       [
         ['sightings', t.sightings, `${t.resolved} resolved${reasons(r.unresolved)}`],
+        [
+          'firmware badges',
+          r.firmwareBadges.running,
+          `real badge bundle in the runtime: ${r.firmwareBadges.heard} heard, ${r.firmwareBadges.resolved} resolved`,
+        ],
         ['taps', t.taps, `refused${reasons(r.tapRefusals)}`],
         ['decisions allow', t.allow, ''],
         ['decisions deny', t.deny, reasons(r.denyReasons).trim()],

@@ -51,7 +51,7 @@ export class McuBadge {
 
   constructor(
     private readonly aes: Aes128,
-    private readonly keys: BadgeKeys,
+    readonly keys: BadgeKeys,
     /** badge_time - host_time at host time 0 (seconds). */
     public offsetS: number,
     private readonly salt: number,

@@ -66,6 +66,8 @@ export interface RunResult {
   denyReasons: Record<string, number>;
   tapRefusals: Record<string, number>;
   unresolved: Record<string, number>;
+  /** The sample of badges running the real firmware: how many were heard and resolved by the host. */
+  firmwareBadges: { running: number; heard: number; resolved: number };
   /** Typed link faults the host saw, by "reader CODE". */
   linkFaults: Record<string, number>;
   series: { sightings: number; taps: number; allow: number; deny: number }[];
@@ -135,6 +137,15 @@ function auditWorld(w: World): AuditResult {
       audit.bytesAt(`link ${n.spec.id}#${i} reader->host`, Buffer.concat(wire.tx));
       audit.bytesAt(`link ${n.spec.id}#${i} host->reader`, Buffer.concat(wire.rx));
     });
+  }
+  // Badges running the real firmware: their realm, Storage and console.
+  const fw = w.agents.filter((g) => g.fw);
+  audit.runtimes(
+    fw.map((g) => ({ place: `badge fw-${g.a.index}`, global: g.fw?.dev.context.global as object })),
+  );
+  for (const g of fw) {
+    audit.bytesAt(`badge fw-${g.a.index} flash`, g.fw?.dev.flash.dump() ?? new Uint8Array(0));
+    audit.text(`badge fw-${g.a.index} console`, g.fw?.dev.consoleOutput ?? '');
   }
   audit.bytesAt('air', w.air.bytes());
   audit.directory('host', w.o.dataDir);
@@ -236,6 +247,11 @@ async function drive(w: World, sc: Scenario, o: RunOptions, t0: number): Promise
     tapRefusals: h.tapRefusals,
     unresolved: h.unresolved,
     linkFaults: h.linkFaults,
+    firmwareBadges: {
+      running: w.agents.filter((g) => g.fw).length,
+      heard: w.agents.filter((g) => g.fw && g.lastHeard).length,
+      resolved: w.agents.filter((g) => g.fw && g.lastHeard && w.host.resolvedRefs.has(g.a.ref)).length,
+    },
     series: w.series,
     latencyMs: w.latencies,
     faults: reports,

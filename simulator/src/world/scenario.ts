@@ -71,6 +71,8 @@ export interface Scenario {
   durationS: number;
   tenant: string;
   badges: number;
+  /** MCU badges that run the real badge bundle in the Espruino runtime (the rest use the protocol builders). */
+  firmwareBadges: number;
   /** Share of attendees carrying a passive NTAG 424 DNA SUN tag instead of an MCU badge. */
   sunShare: number;
   /** Share of attendees entitled to enter; the rest are refused at the door. */
@@ -248,6 +250,7 @@ export function parseScenario(json: unknown): Scenario {
     tenant: str(o, 'tenant', '$', 'sim'),
     badges: num(o, 'badges', '$', 200, 1),
     sunShare: num(o, 'sunShare', '$', 0.1, 0, 1),
+    firmwareBadges: num(o, 'firmwareBadges', '$', 0, 0, 64),
     entitledShare: num(o, 'entitledShare', '$', 0.97, 0, 1),
     places,
     readers,

@@ -1,6 +1,7 @@
 /** Shapes the world is made of: agents (attendees on the move), reader nodes, taps awaiting a decision. */
 import type { Attendee } from './attendees';
 import type { McuBadge, SunTag } from './badges';
+import type { FirmwareBadge } from './firmware-badge';
 import type { SimReader } from './reader';
 import type { Place, ReaderSpec } from './scenario';
 import type { WireLink } from './wire';
@@ -9,6 +10,8 @@ export interface Agent {
   a: Attendee;
   badge: McuBadge | null;
   tag: SunTag | null;
+  /** The real badge bundle in the Espruino runtime, for a sample of MCU badges (it then does the advertising). */
+  fw: FirmwareBadge | null;
   place: Place | null;
   x: number;
   y: number;

@@ -19,6 +19,7 @@ import { Air } from './air';
 import { AttendeeRegistry } from './attendees';
 import { McuBadge, SUN_SUFFIX, SunTag } from './badges';
 import { Cabling } from './cabling';
+import { badgeBundle, FirmwareBadge } from './firmware-badge';
 import { type Enrolment, SimHost } from './host';
 import { SimReader } from './reader';
 import type { Place, Scenario } from './scenario';
@@ -84,6 +85,7 @@ export class World {
         a,
         badge: null,
         tag: null,
+        fw: null,
         place: null,
         x: 0,
         y: 0,
@@ -158,6 +160,14 @@ export class World {
 
   /** Plugs every reader in and powers it on. */
   async init(): Promise<void> {
+    if (this.sc.firmwareBadges > 0) {
+      const code = await badgeBundle();
+      const sample = this.agents.filter((g) => g.badge).slice(-this.sc.firmwareBadges);
+      for (const g of sample) {
+        const b = g.badge as McuBadge;
+        g.fw = new FirmwareBadge(code, this.clock, b.keys, b.badgeTime(this.nowS()), g.a.index + 1);
+      }
+    }
     for (const n of this.nodes) n.reader.powerOn(await this.connect(n), this.clock.now());
   }
 
@@ -219,8 +229,9 @@ export class World {
       for (const n of here) {
         const rssi = this.air.rssi(Math.hypot(g.x - n.spec.x, g.y - n.spec.y));
         if (!this.air.heard(rssi, stepMs)) continue;
-        const em = g.badge.emission(nowS);
-        if (this.o.capture) this.air.transmit(`${g.a.index}:${em.slot}`, concatAscii(em.address, em.adv));
+        const em = g.fw ? g.fw.emission() : g.badge.emission(nowS);
+        if (!em) continue;
+        if (this.o.capture) this.air.transmit(`${g.a.index}:${em.address}`, concatAscii(em.address, em.adv));
         if (n.reader.hear(em.adv, rssi, nowMs)) {
           g.lastHeard = { reader: n.reader, atMs: nowMs };
           (this.series[minute] as { sightings: number }).sightings++;
@@ -313,7 +324,8 @@ export class World {
   }
 
   private credentialTap(g: Agent, n: ReaderNode, expect: boolean): void {
-    if (!n.reader.powered) return;
+    // Firmware-run badges only advertise here: an NFC exchange with them needs a PN532 reader (firmware tests).
+    if (!n.reader.powered || g.fw) return;
     const nowS = this.nowS();
     if (g.tag) {
       this.tapAt(n, g.tag.tap(), TAP_SUN, undefined, { expectAllow: expect, attack: null });
@@ -335,7 +347,7 @@ export class World {
     const now = this.clock.now();
     const out: { ref: string; badge: McuBadge; reader: SimReader }[] = [];
     for (const g of this.agents)
-      if (g.badge && g.lastHeard && g.lastHeard.atMs === now)
+      if (g.badge && !g.fw && g.lastHeard && g.lastHeard.atMs === now)
         out.push({ ref: g.a.ref, badge: g.badge, reader: g.lastHeard.reader });
     return out;
   }
