@@ -19,6 +19,7 @@ import {
   nobleAes,
   toHex,
 } from '@badgewire/protocol';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AccessPolicy } from '../src/access/index';
 import { DecisionEngine, enrolBadges } from '../src/engine/index';
@@ -365,4 +366,53 @@ describe('badge enrolment from the key store', () => {
     expect(enrolBadges(r, keys, mkId, [{ ref: 'a-2', serial: 'BW-0003' }])).toBe(1);
     expect(r.size).toBe(3);
   });
+});
+
+describe('decision engine: arbitrary reader input', () => {
+  it('any frame or advertisement from a reader is journalled with a typed result, never a throw or an allow', async () => {
+    const w = world();
+    w.engine.bind({ takeChallenge: () => null, decide: () => true });
+    let seq = 1;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.record({ type: fc.constant(16 as const), adv: fc.uint8Array({ minLength: 1, maxLength: 31 }) }),
+          fc.record({
+            type: fc.constant(17 as const),
+            frame: fc.oneof(
+              fc.uint8Array({ minLength: 1, maxLength: 255 }),
+              fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => Uint8Array.from([0x12, ...b])),
+              fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => Uint8Array.from([0x13, ...b])),
+            ),
+            kind: fc.integer({ min: 0, max: 2 }),
+            challengeId: fc.option(fc.nat(), { nil: undefined }),
+          }),
+        ),
+        async (m) => {
+          const s = seq++;
+          const reader = m.type === 16 ? ROOM_A : s % 2 ? DOOR : BOOTH;
+          const msg =
+            m.type === 16
+              ? { type: 16 as const, seq: s, adv: m.adv, rssi: -60, uptimeMs: 1 }
+              : {
+                  type: 17 as const,
+                  seq: s,
+                  frame: m.frame,
+                  kind: m.kind,
+                  challengeId: m.challengeId,
+                  uptimeMs: 1,
+                };
+          await w.engine.handle({ readerId: reader, tenant: 'acme', seq: s, msg });
+          const rows = w.journal.read(0, 100_000).filter((r) => r.id.startsWith(`${reader}:${s}`));
+          const main = rows.find((r) => r.id === `${reader}:${s}`);
+          expect(main?.data.ref).toBeNull();
+          const result = (main?.data.result ?? main?.data.error) as string;
+          expect(result).toMatch(/^E_[A-Z_]+$/);
+          if (m.type === 17) expect(rows.find((r) => r.kind === 'decision')?.data.allow).toBe(false);
+        },
+      ),
+      { numRuns: 300 },
+    );
+    await w.engine.stop();
+  }, 60_000);
 });
