@@ -17,10 +17,10 @@ const fault = (k: string) => {
 };
 
 beforeAll(async () => {
-  r = await runScenario(loadScenario(DEFAULT_SCENARIO), { badges: 80 });
+  r = await runScenario(loadScenario(DEFAULT_SCENARIO), { badges: 60 });
 });
 
-describe('faults in the default venue (80 badges, 1 h)', () => {
+describe('faults in the default venue (60 badges, 1 h)', () => {
   it('injects every fault kind of the scenario', () => {
     expect(r.faults.map((f) => f.kind).sort()).toEqual(
       [

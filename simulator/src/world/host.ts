@@ -190,6 +190,10 @@ export class SimHost {
     this.sessions.set(idHex, s);
   }
 
+  sessionUp(idHex: string): boolean {
+    return this.up && (this.sessions.get(idHex)?.isUp() ?? false);
+  }
+
   tick(): void {
     const atMs = Math.floor(this.cfg.clock.epoch() * 1000);
     for (const p of this.presence.tick(atMs)) if (p.kind === 'leave') this.stats.presenceIntervals++;

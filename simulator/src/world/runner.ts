@@ -109,6 +109,23 @@ export function lostEvents(w: World): number {
   return lost;
 }
 
+/**
+ * The heap walk can leave a device realm through the runtime's host-side closures and reach two caches of
+ * this Node realm that hold whatever the simulator itself last handled (the attendee registry lives here):
+ * the legacy RegExp statics (RegExp.input, $_ ...) and Buffer's shared allocation pool. Neither is device
+ * state; both are overwritten before the walk so they cannot report the simulator's own canaries.
+ */
+export function scrubNodeCaches(): void {
+  /^$/.test('');
+  // Allocate pooled buffers until a fresh pool starts (byteOffset 0), then fill that pool completely with
+  // zeroed slices (8176 + 16 bytes of the 8 KiB pool).
+  let first = Buffer.allocUnsafe(4088);
+  for (let i = 0; i < 8 && first.byteOffset !== 0; i++) first = Buffer.allocUnsafe(4088);
+  first.fill(0);
+  Buffer.allocUnsafe(4088).fill(0);
+  Buffer.allocUnsafe(Buffer.poolSize - 2 * 4088).fill(0);
+}
+
 /** A function-free deep copy of an object graph (Maps and Sets as arrays of entries), cycles cut. */
 export function dataOf(v: unknown, seen = new Set<unknown>(), depth = 0): unknown {
   if (v === null || typeof v !== 'object') return typeof v === 'function' ? undefined : v;
@@ -125,9 +142,7 @@ export function dataOf(v: unknown, seen = new Set<unknown>(), depth = 0): unknow
 
 function auditWorld(w: World): AuditResult {
   const audit = new PiiAudit(w.registry.canaries());
-  // Simulated readers live in this Node realm, so the walk can reach the realm's legacy RegExp statics
-  // (RegExp.input, $_ ...), which hold whatever the audit's own setup last matched. Reset them first.
-  /^$/.test('');
+  scrubNodeCaches();
   // RAM: everything each simulated reader holds. Its state is plain data (it owns no closures over data), so
   // the walk runs over a data copy; walking the object itself would wander through this Node realm's modules.
   audit.runtimes(w.nodes.map((n) => ({ place: `reader ${n.spec.id}`, global: dataOf(n.reader) as object })));
@@ -137,6 +152,14 @@ function auditWorld(w: World): AuditResult {
       audit.bytesAt(`link ${n.spec.id}#${i} reader->host`, Buffer.concat(wire.tx));
       audit.bytesAt(`link ${n.spec.id}#${i} host->reader`, Buffer.concat(wire.rx));
     });
+  }
+  // Readers running the real firmware: their realm (closures included), Storage, console and UART.
+  audit.runtimes(w.fwReaders.map((f) => ({ place: `reader ${f.spec.id}`, global: f.fr.dev.context.global })));
+  for (const f of w.fwReaders) {
+    audit.bytesAt(`reader ${f.spec.id} flash`, f.fr.dev.flash.dump());
+    audit.text(`reader ${f.spec.id} console`, f.fr.dev.consoleOutput);
+    audit.bytesAt(`link ${f.spec.id} reader->host`, Buffer.concat(f.tx));
+    audit.bytesAt(`link ${f.spec.id} host->reader`, Buffer.concat(f.rx));
   }
   // Badges running the real firmware: their realm, Storage and console.
   const fw = w.agents.filter((g) => g.fw);
@@ -199,6 +222,23 @@ async function drive(w: World, sc: Scenario, o: RunOptions, t0: number): Promise
   }
   const lost = lostEvents(w);
   const reports = faults.map((f) => f.report(w, lost));
+  const fwHealth: ReaderHealth[] = w.fwReaders.map((f) => {
+    let lf = 0;
+    for (const [k, v] of Object.entries(w.host.stats.linkFaults)) if (k.startsWith(`${f.spec.id} `)) lf += v;
+    return {
+      reader: `${f.spec.id} (firmware)`,
+      role: f.spec.role,
+      online: w.host.sessionUp(f.idHex),
+      sightings: f.heard,
+      taps: 0,
+      decisions: 0,
+      handshakes: 0,
+      reboots: f.fr.dev.resets.length,
+      linkFaults: lf,
+      outbox: 0,
+      stolen: false,
+    };
+  });
   const readerHealth: ReaderHealth[] = w.nodes.map((n) => {
     let lf = 0;
     for (const [k, v] of Object.entries(w.host.stats.linkFaults)) if (k.startsWith(`${n.spec.id} `)) lf += v;
@@ -217,6 +257,7 @@ async function drive(w: World, sc: Scenario, o: RunOptions, t0: number): Promise
       stolen: n.stolen,
     };
   });
+  readerHealth.push(...fwHealth);
   await w.host.stop();
   await settle(w);
   await w.dispose();

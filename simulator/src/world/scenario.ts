@@ -29,6 +29,11 @@ export interface ReaderSpec {
   zone?: string;
   /** Booth readers: the exhibitor the leads belong to. */
   exhibitor?: string;
+  /**
+   * Runs the real reader bundle in the Espruino runtime instead of the protocol-level reader. Room readers
+   * only (BLE presence): taps at a firmware reader need a badge behind the PN532 emulator (firmware tests).
+   */
+  firmware: boolean;
 }
 
 export type FaultSpec =
@@ -168,7 +173,13 @@ function parseReader(v: unknown, path: string, places: Place[]): ReaderSpec {
     link: oneOf(o, 'link', path, ['memory', 'pty'] as const, 'memory'),
     x: num(o, 'x', path, p.x + p.w / 2),
     y: num(o, 'y', path, p.y + p.h / 2),
+    firmware: o.firmware === true,
   };
+  if (r.firmware && (r.role !== 'room' || r.link !== 'memory'))
+    throw new ScenarioError(
+      `${path}.firmware`,
+      'firmware readers are room readers on the UART link (link "memory")',
+    );
   if (r.role === 'door') r.zone = str(o, 'zone', path, 'hall');
   if (r.role === 'booth') r.exhibitor = str(o, 'exhibitor', path, r.id);
   return r;

@@ -2,6 +2,7 @@
 import type { Attendee } from './attendees';
 import type { McuBadge, SunTag } from './badges';
 import type { FirmwareBadge } from './firmware-badge';
+import type { FirmwareReader } from './firmware-reader';
 import type { SimReader } from './reader';
 import type { Place, ReaderSpec } from './scenario';
 import type { WireLink } from './wire';
@@ -21,6 +22,17 @@ export interface Agent {
   transitUntil: number;
   /** Last reader that reported this badge, for the relay attacker. */
   lastHeard: { reader: SimReader; atMs: number } | null;
+}
+
+export interface FirmwareReaderNode {
+  spec: ReaderSpec;
+  fr: FirmwareReader;
+  idHex: string;
+  /** UART bytes reader -> host and host -> reader (for the audit). */
+  tx: Uint8Array[];
+  rx: Uint8Array[];
+  /** Advertisements its scan filter accepted. */
+  heard: number;
 }
 
 export interface PendingTap {
