@@ -270,6 +270,22 @@ describe('decision engine: door taps', () => {
     await w.engine.stop();
   });
 
+  it('a challenge past its lifetime is refused (E_BADGE_CHALLENGE) even on a genuine, fresh tap', async () => {
+    const w = await up();
+    const c = challenges(w, DOOR)[0] as { id: number; bytes: Uint8Array };
+    await w.go(61_000); // the hub issues pools for 60 s
+    w.send(DOOR, tapMsg(frame(w, 0, HDR_TAP_C, 1, c.bytes), 0, c.id));
+    await w.go(300);
+    expect(
+      w
+        .rows()
+        .filter((r) => r.kind === 'tap')
+        .map((r) => r.data.result),
+    ).toEqual(['E_BADGE_CHALLENGE']);
+    expect(decisions(w, DOOR).map((m) => m[3])).toEqual([false]);
+    await w.engine.stop();
+  }, 20_000);
+
   it('a failed journal write is retried by the reader and journalled once with the first outcome', async () => {
     const w = world({ failAppends: 1 });
     await w.go(500);
