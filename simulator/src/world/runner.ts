@@ -154,7 +154,12 @@ function auditWorld(w: World): AuditResult {
     });
   }
   // Readers running the real firmware: their realm (closures included), Storage, console and UART.
-  audit.runtimes(w.fwReaders.map((f) => ({ place: `reader ${f.spec.id}`, global: f.fr.dev.context.global })));
+  // One walk over every firmware realm (readers and badges): the walk's visited set is shared.
+  const fw = w.agents.filter((g) => g.fw);
+  audit.runtimes([
+    ...w.fwReaders.map((f) => ({ place: `reader ${f.spec.id}`, global: f.fr.dev.context.global as object })),
+    ...fw.map((g) => ({ place: `badge fw-${g.a.index}`, global: g.fw?.dev.context.global as object })),
+  ]);
   for (const f of w.fwReaders) {
     audit.bytesAt(`reader ${f.spec.id} flash`, f.fr.dev.flash.dump());
     audit.text(`reader ${f.spec.id} console`, f.fr.dev.consoleOutput);
@@ -162,10 +167,6 @@ function auditWorld(w: World): AuditResult {
     audit.bytesAt(`link ${f.spec.id} host->reader`, Buffer.concat(f.rx));
   }
   // Badges running the real firmware: their realm, Storage and console.
-  const fw = w.agents.filter((g) => g.fw);
-  audit.runtimes(
-    fw.map((g) => ({ place: `badge fw-${g.a.index}`, global: g.fw?.dev.context.global as object })),
-  );
   for (const g of fw) {
     audit.bytesAt(`badge fw-${g.a.index} flash`, g.fw?.dev.flash.dump() ?? new Uint8Array(0));
     audit.text(`badge fw-${g.a.index} console`, g.fw?.dev.consoleOutput ?? '');
