@@ -44,7 +44,7 @@ const deframe = timeIt(() => {
 }, MS);
 
 const naive = timeIt(() => {
-  let buf = new Uint8Array(0);
+  let buf: Uint8Array = new Uint8Array(0);
   for (const c of chunks) {
     buf = concat([buf, c]);
     let s = 0;

@@ -3,12 +3,21 @@
  * BLE sighting and per NFC tap when the built bundles run in the simulator's Espruino runtime: wall time and
  * native AES calls (counted by wrapping crypto.AES.encrypt inside the device). The sighting baseline is the
  * runtime delivering the same advertisement to an empty scan callback, measured in the same run.
- * Run: node --conditions=source --import tsx firmware/bench/firmware.bench.ts
+ * Run: node --conditions=source --import tsx simulator/bench/firmware.bench.ts
  */
 import { encodeAdvertisement } from '@badgewire/protocol';
 import { build } from 'esbuild';
+import {
+  byteLimit,
+  entrySource,
+  FIRMWARE_DIR,
+  type Role,
+  readBudget,
+  supported,
+} from '../../firmware/build/bundle';
+import type { BoardName } from '../../firmware/build/subset-budget';
 import { type Row, report } from '../../protocol/bench/report';
-import type { EspruinoDevice } from '../../simulator/src/espruino/runtime';
+import type { EspruinoDevice } from '../src/espruino/runtime';
 import {
   badgeAsTag,
   badgeDevice,
@@ -17,9 +26,7 @@ import {
   readerDevice,
   T_CHALLENGES,
   VirtualClock,
-} from '../../test/firmware-harness';
-import { byteLimit, entrySource, FIRMWARE_DIR, type Role, readBudget, supported } from '../build/bundle';
-import type { BoardName } from '../build/subset-budget';
+} from '../src/testing/firmware-rig';
 
 const BOARDS: BoardName[] = ['puckjs', 'mdbt42q', 'esp32'];
 const ROLES: Role[] = ['reader', 'badge'];
