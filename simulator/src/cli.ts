@@ -123,7 +123,10 @@ firmware
     const pty = await openConsolePty(dev);
     setInterval(() => clock.advance(50), 50); // virtual time follows real time, so the board's timers run
     console.log(`emulated ${o.board} console on ${pty.hostPath} (Ctrl-C to stop)`);
-    process.once('SIGINT', () => void pty.close().then(() => process.exit(0)));
+    // socat is a child: stop it on Ctrl-C and on a plain kill too, or its pty pair outlives the emulator.
+    const stop = (): void => void pty.close().then(() => process.exit(0));
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
   });
 registerHostCommands(program);
 registerDemoCommand(program);
