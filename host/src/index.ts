@@ -6,6 +6,7 @@ export * from './backup/index';
 export { type Bridge, runBridge, type StartOptions, startBridge } from './bridge';
 export * from './cli/index';
 export * from './config/index';
+export * from './engine/index';
 export {
   BadgewireError,
   type ErrorContext,
