@@ -244,6 +244,26 @@ describe('reader app on fake ports', () => {
     expect(r.reader!.box.size()).toBe(0);
   });
 
+  it('re-announces where its queue starts after dropping events while the session stayed up', () => {
+    const r = rig();
+    connect(r);
+    r.host.ack = false;
+    // More distinct sightings than the queue holds, with the session up and the host not acknowledging.
+    for (let i = 0; i < READER_TUNING.cap + 10; i++) {
+      const eph = new Uint8Array(16);
+      eph[0] = i;
+      eph[1] = 0xa5;
+      r.radio.scanning!.cb(advert(eph));
+    }
+    const head = r.reader!.box.head;
+    expect(head).toBeGreaterThan(1);
+    const acksBefore = r.host.got.filter((m) => m[0] === 23).length;
+    r.clock.advance(READER_TUNING.rto + READER_TUNING.hb);
+    const acks = r.host.got.filter((m) => m[0] === 23);
+    expect(acks.length).toBeGreaterThan(acksBefore);
+    expect(acks[acks.length - 1]![3]).toBe(head - 1);
+  });
+
   it('counts the host unreachable when it goes silent, and kicks the watchdog only while healthy', () => {
     const r = rig();
     connect(r);

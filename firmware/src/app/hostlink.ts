@@ -181,6 +181,9 @@ export class HostLink {
     if (this.box.size() > 0 && now - this.lastAck >= this.o.rto) {
       this.ptr = this.box.head;
       this.lastAck = now;
+      // The queue may have dropped its oldest events while the session stayed up: re-announce where the
+      // retained events start, or the host waits for a seq that no longer exists (no handshake resets it).
+      this.send({ 0: MSG_ACK, 2: this.got, 3: this.box.head - 1 });
     }
     this.send(health);
     this.pump();
