@@ -1,22 +1,7 @@
 /** What the simulated host counts (codes and counts only, never payload), and the decision wire codes. */
 
-export const REASON_CODES: Record<string, number> = {
-  granted: 0,
-  'granted-passback': 1,
-  'unknown-door': 10,
-  'wrong-direction': 11,
-  'unknown-badge': 12,
-  revoked: 13,
-  'no-entitlement': 14,
-  'outside-window': 15,
-  'anti-passback': 16,
-  replay: 17,
-  challenge: 18,
-  clock: 19,
-  'invalid-credential': 20,
-};
-export const LED = { green: 1, amber: 2, red: 3 } as const;
-export const BUZZER = { none: 0, short: 1, long: 2 } as const;
+// The decision wire codes are the bridge's own (host/src/engine/codes.ts): one numbering for every host.
+export { BUZZER_CODES as BUZZER, LED_CODES as LED, REASON_CODES } from '@badgewire/host';
 
 /** Counters the world reads; codes and counts only. */
 export interface HostStats {

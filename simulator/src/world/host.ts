@@ -10,7 +10,19 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createLogger, type Logger, TenantStores } from '@badgewire/host';
+import {
+  AccessPolicy,
+  createLogger,
+  type HubEvent,
+  LeadCapture,
+  type Logger,
+  MemoryReaderStore,
+  Presence,
+  ReaderHub,
+  type ReaderSession,
+  RelayDetector,
+  TenantStores,
+} from '@badgewire/host';
 import {
   an10922FileKeys,
   type BadgeKeys,
@@ -30,14 +42,6 @@ import {
   sunTagRef,
   TAP_SUN,
 } from '@badgewire/protocol';
-// ReaderHub and the access modules are not exported from @badgewire/host's entry yet: read from source.
-import { AccessPolicy, LeadCapture, Presence, RelayDetector } from '../../../host/src/access/index';
-import {
-  type HubEvent,
-  MemoryReaderStore,
-  ReaderHub,
-  type ReaderSession,
-} from '../../../host/src/readers/index';
 import { SUN_SUFFIX } from './badges';
 import { BUZZER, bump, emptyHostStats, LED, REASON_CODES } from './host-stats';
 import { SimKeyring } from './keyring';

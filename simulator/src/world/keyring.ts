@@ -3,9 +3,10 @@
  * revoked) in memory, keys drawn from the run's seeded CSPRNG stand-in so a seed replays the same keys.
  * On a real bridge the sealed KeyStore backs the keyring; here it stands for that store, surviving a crash.
  */
-import type { Random } from '@badgewire/protocol';
+
 // Not exported from @badgewire/host's entry yet: read from source (see host.ts).
-import type { ReaderKey, ReaderKeyring } from '../../../host/src/readers/keyring';
+import type { ReaderKey, ReaderKeyring } from '@badgewire/host';
+import type { Random } from '@badgewire/protocol';
 
 export class SimKeyring implements ReaderKeyring {
   private readonly m = new Map<string, ReaderKey[]>();
