@@ -5,16 +5,7 @@
  */
 
 import type { Link } from '@badgewire/protocol';
-import {
-  an10922FileKeys,
-  deriveBadgeKeys,
-  deriveSunKeys,
-  fastAes,
-  sunTagRef,
-  TAP_CHALLENGE,
-  TAP_COUNTER,
-  TAP_SUN,
-} from '@badgewire/protocol';
+import { an10922FileKeys, deriveBadgeKeys, deriveSunKeys, fastAes, sunTagRef } from '@badgewire/protocol';
 import { VirtualClock } from '../clock';
 import { SeededRandom } from '../random';
 import { Air } from './air';
@@ -24,8 +15,9 @@ import { Cabling } from './cabling';
 import { badgeBundle, FirmwareBadge } from './firmware-badge';
 import { FirmwareReader, readerBundle } from './firmware-reader';
 import { type Enrolment, SimHost } from './host';
+import { enterPlace, type Mobility, moveAgent } from './mobility';
 import { SimReader } from './reader';
-import type { Place, ReaderSpec, Scenario } from './scenario';
+import type { ReaderSpec, Scenario } from './scenario';
 import { WireLink } from './wire';
 import {
   type Agent,
@@ -68,7 +60,7 @@ export class World {
   private readonly byPlace = new Map<string, ReaderNode[]>();
   private readonly fwByPlace = new Map<string, FirmwareReaderNode[]>();
   private fwMoved = 0;
-  private readonly moveRng: SeededRandom;
+  private readonly mobility: Mobility;
   private readonly linkRng: SeededRandom;
   readonly cabling: Cabling;
   /** Readers running the real reader bundle (room readers), with the bytes on their UART. */
@@ -83,7 +75,13 @@ export class World {
     this.rng = new SeededRandom(sc.seed);
     this.registry = new AttendeeRegistry(sc, this.rng.fork('attendees'));
     this.air = new Air(sc.air, this.rng.fork('air'), o.capture ? 1_000_000 : 0);
-    this.moveRng = this.rng.fork('moves');
+    this.mobility = {
+      sc: this.sc,
+      byPlace: this.byPlace,
+      rng: this.rng.fork('moves'),
+      nowS: () => this.nowS(),
+      tapAt: (n, frame, kind, chalId, meta) => this.tapAt(n, frame, kind, chalId, meta),
+    };
     this.linkRng = this.rng.fork('links');
     this.cabling = new Cabling(o.linkChunk);
     const mk = new Uint8Array(32);
@@ -278,10 +276,10 @@ export class World {
     for (const n of this.nodes) n.wire?.setNow(nowMs);
     for (const g of this.agents) {
       if (g.next && el >= g.transitUntil) {
-        this.enter(g, g.next);
+        enterPlace(this.mobility, g, g.next);
         g.next = null;
       }
-      if (el >= g.nextMoveS) this.move(g, el);
+      if (el >= g.nextMoveS) moveAgent(this.mobility, g, el);
       if (!g.badge || !g.place) continue;
       for (const f of this.fwByPlace.get(g.place.id) ?? []) {
         const rssi = this.air.rssi(Math.hypot(g.x - f.spec.x, g.y - f.spec.y));
@@ -347,64 +345,6 @@ export class World {
     const s = this.series[Math.floor(this.elapsedS() / 60)];
     if (s) s.taps++;
     return seq;
-  }
-
-  private move(g: Agent, el: number): void {
-    const r = this.moveRng;
-    if (g.place === null) {
-      // Arrival: a tap at a door reader of the entrance.
-      const entrance = this.sc.places.find((p) => p.kind === 'entrance') as Place;
-      this.enter(g, entrance);
-      const doors = (this.byPlace.get(entrance.id) ?? []).filter((n) => n.spec.role === 'door' && !n.stolen);
-      const door = doors[r.int(doors.length)];
-      if (door) this.credentialTap(g, door, g.a.entitled);
-      g.nextMoveS = el + 10 + r.int(20);
-      return;
-    }
-    const kinds = r.next();
-    const pool = this.sc.places.filter((p) =>
-      kinds < 0.4 ? p.kind === 'hall' : kinds < 0.75 ? p.kind === 'booth' : p.kind === 'room',
-    );
-    const hall = this.sc.places.find((p) => p.kind === 'hall') as Place;
-    const next = pool[r.int(pool.length)] ?? hall;
-    // Walk there through the hall at 1.2 m/s: nobody is heard in two far places within seconds.
-    const from = g.place;
-    const walkS =
-      Math.hypot(next.x + next.w / 2 - (from.x + from.w / 2), next.y + next.h / 2 - (from.y + from.h / 2)) /
-      1.2;
-    this.enter(g, hall);
-    g.next = next;
-    g.transitUntil = el + walkS;
-    g.nextMoveS = el + walkS + Math.max(30, -Math.log(1 - r.next()) * this.sc.dwellS);
-    if (next.kind === 'booth' && r.next() < this.sc.boothTapShare) {
-      const booth = (this.byPlace.get(next.id) ?? []).find((n) => n.spec.role === 'booth');
-      if (booth) this.credentialTap(g, booth, true);
-    }
-  }
-
-  private enter(g: Agent, p: Place): void {
-    g.place = p;
-    g.x = p.x + this.moveRng.next() * p.w;
-    g.y = p.y + this.moveRng.next() * p.h;
-  }
-
-  private credentialTap(g: Agent, n: ReaderNode, expect: boolean): void {
-    // Firmware-run badges only advertise here: an NFC exchange with them needs a PN532 reader (firmware tests).
-    if (!n.reader.powered || g.fw) return;
-    const nowS = this.nowS();
-    if (g.tag) {
-      this.tapAt(n, g.tag.tap(), TAP_SUN, undefined, { expectAllow: expect, attack: null });
-      return;
-    }
-    const badge = g.badge as McuBadge;
-    if (n.spec.role === 'door') {
-      const c = n.reader.takeChallenge();
-      if (c) {
-        this.tapAt(n, badge.tap(nowS, c.bytes), TAP_CHALLENGE, c.id, { expectAllow: expect, attack: null });
-        return;
-      }
-    }
-    this.tapAt(n, badge.tap(nowS, null), TAP_COUNTER, undefined, { expectAllow: expect, attack: null });
   }
 
   /** Badges a reader reported in this very step (the relay attacker's targets). */

@@ -1,0 +1,83 @@
+/**
+ * How attendees move through the venue: arrival through an entrance door (a credential tap), then dwelling in
+ * the hall, booths and session rooms with a walking time between places, and a booth tap for some visits.
+ * Pure over the world's scenario, reader placement and a seeded PRNG, so the same seed gives the same walk.
+ */
+import { TAP_CHALLENGE, TAP_COUNTER, TAP_SUN } from '@badgewire/protocol';
+import type { SeededRandom } from '../random';
+import type { McuBadge } from './badges';
+import type { Place, Scenario } from './scenario';
+import type { Agent, ReaderNode } from './world-types';
+
+export interface Mobility {
+  sc: Scenario;
+  byPlace: Map<string, ReaderNode[]>;
+  rng: SeededRandom;
+  nowS(): number;
+  /** Hands a tap frame to reader `n` (the world's `tapAt`). */
+  tapAt(
+    n: ReaderNode,
+    frame: Uint8Array,
+    kind: number,
+    chalId: number | undefined,
+    meta: { expectAllow: boolean; attack: null },
+  ): number;
+}
+
+export function moveAgent(m: Mobility, g: Agent, el: number): void {
+  const r = m.rng;
+  if (g.place === null) {
+    // Arrival: a tap at a door reader of the entrance.
+    const entrance = m.sc.places.find((p) => p.kind === 'entrance') as Place;
+    enterPlace(m, g, entrance);
+    const doors = (m.byPlace.get(entrance.id) ?? []).filter((n) => n.spec.role === 'door' && !n.stolen);
+    const door = doors[r.int(doors.length)];
+    if (door) credentialTap(m, g, door, g.a.entitled);
+    g.nextMoveS = el + 10 + r.int(20);
+    return;
+  }
+  const kinds = r.next();
+  const pool = m.sc.places.filter((p) =>
+    kinds < 0.4 ? p.kind === 'hall' : kinds < 0.75 ? p.kind === 'booth' : p.kind === 'room',
+  );
+  const hall = m.sc.places.find((p) => p.kind === 'hall') as Place;
+  const next = pool[r.int(pool.length)] ?? hall;
+  // Walk there through the hall at 1.2 m/s: nobody is heard in two far places within seconds.
+  const from = g.place;
+  const walkS =
+    Math.hypot(next.x + next.w / 2 - (from.x + from.w / 2), next.y + next.h / 2 - (from.y + from.h / 2)) /
+    1.2;
+  enterPlace(m, g, hall);
+  g.next = next;
+  g.transitUntil = el + walkS;
+  g.nextMoveS = el + walkS + Math.max(30, -Math.log(1 - r.next()) * m.sc.dwellS);
+  if (next.kind === 'booth' && r.next() < m.sc.boothTapShare) {
+    const booth = (m.byPlace.get(next.id) ?? []).find((n) => n.spec.role === 'booth');
+    if (booth) credentialTap(m, g, booth, true);
+  }
+}
+
+export function enterPlace(m: Mobility, g: Agent, p: Place): void {
+  g.place = p;
+  g.x = p.x + m.rng.next() * p.w;
+  g.y = p.y + m.rng.next() * p.h;
+}
+
+export function credentialTap(m: Mobility, g: Agent, n: ReaderNode, expect: boolean): void {
+  // Firmware-run badges only advertise here: an NFC exchange with them needs a PN532 reader (firmware tests).
+  if (!n.reader.powered || g.fw) return;
+  const nowS = m.nowS();
+  if (g.tag) {
+    m.tapAt(n, g.tag.tap(), TAP_SUN, undefined, { expectAllow: expect, attack: null });
+    return;
+  }
+  const badge = g.badge as McuBadge;
+  if (n.spec.role === 'door') {
+    const c = n.reader.takeChallenge();
+    if (c) {
+      m.tapAt(n, badge.tap(nowS, c.bytes), TAP_CHALLENGE, c.id, { expectAllow: expect, attack: null });
+      return;
+    }
+  }
+  m.tapAt(n, badge.tap(nowS, null), TAP_COUNTER, undefined, { expectAllow: expect, attack: null });
+}
