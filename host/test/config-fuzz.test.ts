@@ -14,7 +14,20 @@ const valid = {
   tenants: ['acme'],
   zones: [{ id: 'hall' }],
   doors: [{ id: 'd1', zone: 'hall' }],
-  readers: [{ id: 'r1', door: 'd1', transport: { type: 'serial', vid: '1915', pid: '520f' } }],
+  readers: [
+    {
+      id: 'r1',
+      door: 'd1',
+      position: { x: 1, y: 2 },
+      tapModes: ['C', 'SUN'],
+      transport: { type: 'serial', vid: '1915', pid: '520f' },
+    },
+    { id: 'r2', role: 'lead', exhibitor: 'ex-1', transport: { type: 'ble', name: 'bw-booth' } },
+  ],
+  enrolment: { acme: 'enrol.json' },
+  sun: { acme: { suffix: 'f58401d2760000850101', masterKeyId: 'mk-1', tags: 'tags.json' } },
+  ble: { adapter: { uart: '/dev/ttyHCI', baudRate: 1000000 }, reconnect: { minMs: 100, maxMs: 1000 } },
+  relay: { maxSpeedMps: 5, horizonMs: 10000 },
   api: { listen: { host: '127.0.0.1', port: 8443 } },
   mqtt: { url: 'mqtt://127.0.0.1:1883' },
   backup: { retention: { hourly: 3 } },
@@ -49,7 +62,7 @@ function mutate(path: Path, op: 'delete' | 'set', value: unknown): unknown {
 
 describe('config validator fuzz', () => {
   it('accepts the base config', () => {
-    expect(validateConfig(valid, '/srv/bw').readers).toHaveLength(1);
+    expect(validateConfig(valid, '/srv/bw').readers).toHaveLength(2);
   });
 
   it('never throws anything but E_CONFIG_INVALID on random JSON', () => {

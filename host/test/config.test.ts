@@ -56,7 +56,18 @@ describe('bridge config', () => {
       serialNumber: 'E1A2',
       baudRate: 115200,
     });
-    expect(c.readers[2]!.transport).toEqual({ type: 'ble', address: 'c0:ff:ee:00:00:01' });
+    expect(c.readers[2]!.transport).toEqual({
+      type: 'ble',
+      address: 'c0:ff:ee:00:00:01',
+      addressType: 'random',
+    });
+    // A BLE reader without `ble` gets the default adapter (hci0); serial-only configs get none (no noble).
+    expect(c.ble).toEqual({
+      adapter: { hci: 0 },
+      connectTimeoutMs: 10_000,
+      reconnect: { minMs: 1000, maxMs: 30_000 },
+    });
+    expect(c.relay).toEqual({ maxSpeedMps: 7, horizonMs: 30_000 });
     expect(c.api.tls).toEqual({ cert: join(dir, 'tls/cert.pem'), key: '/etc/bw/key.pem' });
     expect(c.api.clientsFile).toBe(join(dir, 'api-clients.json'));
     expect(c.api.audience).toBe('https://bridge.example:9443');
@@ -84,7 +95,126 @@ describe('bridge config', () => {
       clientsFile: null,
     });
     expect(c.mqtt).toBeNull();
+    expect(c.ble).toBeNull();
+    expect(c.sun).toEqual({});
     expect(c.dataDir).toBe('/srv/bw/badgewire-data');
+  });
+
+  it('reads BLE readers by address or name, the adapter, positions, tap modes, exhibitors and SUN settings', () => {
+    const c = validateConfig(
+      {
+        tenants: ['acme'],
+        zones: [{ id: 'hall' }],
+        doors: [{ id: 'main', zone: 'hall' }],
+        readers: [
+          {
+            id: 'c0ffee0000000001',
+            door: 'main',
+            position: { x: 0, y: 2.5 },
+            tapModes: ['C', 'SUN'],
+            transport: { type: 'ble', name: 'bw-door-1' },
+          },
+          {
+            id: 'c0ffee0000000002',
+            role: 'lead',
+            exhibitor: 'ex-42',
+            position: { x: 120, y: -4 },
+            transport: { type: 'ble', address: 'C0:FF:EE:00:00:02', addressType: 'public' },
+          },
+        ],
+        enrolment: { acme: 'enrol.json' },
+        sun: { acme: { suffix: 'F58401D2760000850101', tags: 'sun-tags.json' } },
+        ble: { adapter: { uart: '/dev/ttyHCI', baudRate: 460800 }, reconnect: { minMs: 200, maxMs: 5000 } },
+        relay: { maxSpeedMps: 4.5, horizonMs: 60_000 },
+      },
+      '/srv/bw',
+    );
+    expect(c.readers[0]).toMatchObject({
+      position: { x: 0, y: 2.5 },
+      tapModes: ['C', 'SUN'],
+      transport: { type: 'ble', name: 'bw-door-1', addressType: 'random' },
+    });
+    expect(c.readers[1]).toMatchObject({
+      exhibitor: 'ex-42',
+      position: { x: 120, y: -4 },
+      transport: { type: 'ble', address: 'c0:ff:ee:00:00:02', addressType: 'public' },
+    });
+    expect(c.ble).toEqual({
+      adapter: { uart: '/dev/ttyHCI', baudRate: 460800 },
+      connectTimeoutMs: 10_000,
+      reconnect: { minMs: 200, maxMs: 5000 },
+    });
+    expect(c.sun).toEqual({ acme: { suffix: 'f58401d2760000850101', tags: '/srv/bw/sun-tags.json' } });
+    expect(c.relay).toEqual({ maxSpeedMps: 4.5, horizonMs: 60_000 });
+  });
+
+  it('explains every mistake in the BLE, position, tap mode, exhibitor, SUN and relay fields', () => {
+    const bad = {
+      tenants: ['acme', 'globex'],
+      zones: [{ id: 'hall' }],
+      doors: [{ id: 'main', zone: 'hall' }],
+      readers: [
+        {
+          id: 'r1',
+          door: 'main',
+          exhibitor: 'ex',
+          position: { x: '3', y: 1e9 },
+          tapModes: ['C', 'C', 'X'],
+          transport: { type: 'ble', address: 'c0:ff:ee:00:00:01', name: 'both' },
+        },
+        { id: 'r2', door: 'main', tapModes: [], transport: { type: 'ble', addressType: 'static' } },
+        { id: 'r3', role: 'presence', tapModes: ['S'], transport: { type: 'ble', name: 'x'.repeat(40) } },
+        {
+          id: 'r4',
+          tenant: 'globex',
+          role: 'lead',
+          tapModes: ['SUN'],
+          transport: { type: 'serial', path: '/dev/a', name: 'n' },
+        },
+      ],
+      sun: { acme: { suffix: 'abc' }, nobody: { suffix: 'f58401' } },
+      ble: {
+        adapter: { hci: 1, uart: '/dev/x' },
+        reconnect: { minMs: 5000, maxMs: 100 },
+        connectTimeoutMs: 1,
+      },
+      relay: { maxSpeedMps: -1, horizonMs: 'soon' },
+    };
+    let err: BadgewireError | undefined;
+    try {
+      validateConfig(bad, '/srv/bw');
+    } catch (e) {
+      err = e as BadgewireError;
+    }
+    const issues = (err?.context.issues as string[]) ?? [];
+    const expected: [string, RegExp][] = [
+      ['readers[0].transport', /either address or name/],
+      ['readers[0].position.x', /number/],
+      ['readers[0].position.y', /number from -100000 to 100000/],
+      ['readers[0].tapModes[1]', /listed twice/],
+      ['readers[0].tapModes[2]', /"C" \(challenge\)/],
+      ['readers[0].exhibitor', /only a lead reader/],
+      ['readers[1].tapModes', /at least one mode/],
+      ['readers[1].transport.addressType', /"public" or "random"/],
+      ['readers[1].transport', /needs address or name/],
+      ['readers[2].tapModes', /presence reader takes no taps/],
+      ['readers[2].transport.name', /1-29 printable/],
+      ['readers[3].tapModes', /SUN needs sun settings/],
+      ['readers[3].transport.name', /not valid for a serial transport/],
+      ['sun.acme.suffix', /AID/],
+      ['sun.acme.masterKeyId', /no enrolment file/],
+      ['sun.nobody', /unknown field/],
+      ['ble.adapter', /either hci or uart/],
+      ['ble.reconnect.maxMs', /at least ble.reconnect.minMs/],
+      ['ble.connectTimeoutMs', /integer from 500/],
+      ['relay.maxSpeedMps', /number from 0.1/],
+      ['relay.horizonMs', /integer from 1000/],
+    ];
+    for (const [path, re] of expected) {
+      const hit = issues.find((i) => i.startsWith(`${path}: `));
+      expect(hit, path).toBeDefined();
+      expect(hit, path).toMatch(re);
+    }
   });
 
   it('names the path of every mistake in one error', () => {

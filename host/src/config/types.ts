@@ -16,6 +16,20 @@
  *   journal.commitWindowMs  2
  *   backup.dir         "<dataDir>/backups";  backup.intervalMinutes 60;  retention 24 hourly / 7 daily / 4 weekly / 12 monthly
  *   log.level          "info"
+ *   ble                null: no BLE reader, and @stoprocent/noble is never loaded. With BLE readers it is
+ *                      { adapter: { hci: 0 } | { uart: PATH, baudRate: 1000000 }, connectTimeoutMs 10000,
+ *                        reconnect: { minMs 1000, maxMs 30000 } }  (exponential backoff with jitter)
+ *   readers[].transport  BLE: { type: "ble", address: "c0:ff:ee:00:00:01" } or { type: "ble", name: "bw-door-1" }
+ *                      (the advertised local name, found by scanning); addressType "random"
+ *   readers[].position { x, y } in metres, one venue coordinate system: relay detection compares readers that
+ *                      have one (host receive times, see access/relay.ts)
+ *   readers[].tapModes  which tap modes the reader accepts: "C" (challenge), "S" (counter), "SUN" (NTAG 424 DNA);
+ *                      door readers default to ["C"], lead and presence readers to all the tenant supports
+ *   readers[].exhibitor lead owner for a lead reader (default: the reader id)
+ *   sun                {} (tenant -> { masterKeyId?, suffix, tags? }): SUN keys derived from that event master key
+ *                      (default: the enrolment file's), AN10922 suffix = AID ‖ SystemIdentifier (hex), tags =
+ *                      a JSON file { "<sun tag ref>": "<attendee ref>" }
+ *   relay              { maxSpeedMps 7, horizonMs 30000 }
  *
  * Secrets are never inline: a passphrase, MQTT password or JWT HMAC secret is named by an environment
  * variable (`...Env`) or a file path; the validator rejects inline secret-looking fields.
@@ -25,7 +39,9 @@ import type { RetentionPolicy } from '../backup/retention';
 export type SerialTransport =
   | { type: 'serial'; path: string; baudRate: number }
   | { type: 'serial'; vid: string; pid: string; serialNumber?: string; baudRate: number };
-export type BleTransport = { type: 'ble'; address: string };
+export type BleTransport =
+  | { type: 'ble'; address: string; addressType: 'public' | 'random' }
+  | { type: 'ble'; name: string; addressType: 'public' | 'random' };
 export type ReaderTransport = SerialTransport | BleTransport;
 
 export interface ReaderConfig {
@@ -35,6 +51,26 @@ export interface ReaderConfig {
   door?: string;
   zone?: string;
   transport: ReaderTransport;
+  position?: { x: number; y: number };
+  tapModes?: ('C' | 'S' | 'SUN')[];
+  exhibitor?: string;
+}
+
+export type BleAdapterConfig = { hci: number } | { uart: string; baudRate: number };
+
+export interface BleConfig {
+  adapter: BleAdapterConfig;
+  connectTimeoutMs: number;
+  reconnect: { minMs: number; maxMs: number };
+}
+
+export interface SunConfig {
+  /** Absent: the tenant enrolment file's master key. */
+  masterKeyId?: string;
+  /** AID ‖ SystemIdentifier, hex. */
+  suffix: string;
+  /** JSON file: sun tag ref -> attendee ref. */
+  tags?: string;
 }
 
 export interface DoorConfig {
@@ -77,6 +113,9 @@ export interface BridgeConfig {
     passwordEnv?: string;
     ca?: string;
   } | null;
+  ble: BleConfig | null;
+  sun: Record<string, SunConfig>;
+  relay: { maxSpeedMps: number; horizonMs: number };
   journal: { commitWindowMs: number };
   backup: { dir: string; intervalMinutes: number; retention: RetentionPolicy };
   log: { level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };

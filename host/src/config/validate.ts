@@ -4,155 +4,13 @@
  * Hand-written rather than a schema library: the rules that matter here (cross-references, "TLS unless
  * loopback", "no inline secrets") are not expressible in plain JSON Schema anyway.
  */
-import { isAbsolute, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { DEFAULT_RETENTION } from '../backup/retention';
 import { BadgewireError } from '../errors';
 import { TENANT_ID } from '../journal/tenants';
-import type { BridgeConfig, ConfigIssue, ReaderConfig, ReaderTransport } from './types';
-
-type Obj = Record<string, unknown>;
-const ID = /^[A-Za-z0-9._:-]{1,64}$/;
-const ENV = /^[A-Z_][A-Z0-9_]{0,127}$/;
-const HEX4 = /^[0-9a-fA-F]{4}$/;
-const BLE_ADDR = /^[0-9a-fA-F]{2}(?::[0-9a-fA-F]{2}){5}$/;
-const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
-const LEVELS = new Set(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
-const INLINE_SECRET = /^(passphrase|password|secret|token|privateKey|apiKey|key)$/i;
-
-class Checker {
-  readonly issues: ConfigIssue[] = [];
-  constructor(readonly base: string) {}
-
-  add(path: string, message: string): void {
-    this.issues.push({ path: path || '(root)', message });
-  }
-
-  /** An object with only the `allowed` keys; undefined (and an issue) otherwise. */
-  obj(path: string, v: unknown, allowed: string[], required = true): Obj | undefined {
-    if (v === undefined && !required) return undefined;
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) {
-      this.add(path, 'must be an object');
-      return undefined;
-    }
-    for (const k of Object.keys(v)) {
-      if (allowed.includes(k)) continue;
-      if (INLINE_SECRET.test(k))
-        this.add(
-          join(path, k),
-          'inline secrets are not accepted; name an environment variable (…Env) or a file',
-        );
-      else this.add(join(path, k), `unknown field${suggest(k, allowed)}`);
-    }
-    return v as Obj;
-  }
-
-  str(
-    path: string,
-    v: unknown,
-    opts: { re?: RegExp; what?: string; def?: string; optional?: boolean } = {},
-  ): string | undefined {
-    if (v === undefined) {
-      if (opts.def !== undefined || opts.optional) return opts.def;
-      this.add(path, 'is required');
-      return undefined;
-    }
-    if (typeof v !== 'string' || v.length === 0) {
-      this.add(path, 'must be a non-empty string');
-      return undefined;
-    }
-    if (opts.re && !opts.re.test(v)) {
-      this.add(path, `must be ${opts.what ?? `a string matching ${opts.re}`}`);
-      return undefined;
-    }
-    return v;
-  }
-
-  int(path: string, v: unknown, min: number, max: number, def?: number): number | undefined {
-    if (v === undefined && def !== undefined) return def;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
-      this.add(path, `must be an integer from ${min} to ${max}`);
-      return undefined;
-    }
-    return v;
-  }
-
-  file(path: string, v: unknown, def?: string, optional = false): string | undefined {
-    const s = this.str(path, v, { def, optional });
-    return s === undefined ? undefined : isAbsolute(s) ? s : resolve(this.base, s);
-  }
-
-  arr(path: string, v: unknown, def: unknown[] = []): unknown[] {
-    if (v === undefined) return def;
-    if (!Array.isArray(v)) {
-      this.add(path, 'must be an array');
-      return [];
-    }
-    return v;
-  }
-}
-
-function join(path: string, k: string | number): string {
-  return typeof k === 'number' ? `${path}[${k}]` : path ? `${path}.${k}` : k;
-}
-
-function suggest(k: string, allowed: string[]): string {
-  const close = allowed.find(
-    (a) => a.toLowerCase() === k.toLowerCase() || editDistance(a.toLowerCase(), k.toLowerCase()) <= 2,
-  );
-  return close ? `; did you mean "${close}"?` : `; allowed: ${allowed.join(', ')}`;
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++)
-      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = cur;
-  }
-  return prev[b.length]!;
-}
-
-function transport(c: Checker, path: string, v: unknown): ReaderTransport | undefined {
-  const t = c.obj(path, v, ['type', 'path', 'vid', 'pid', 'serialNumber', 'baudRate', 'address']);
-  if (!t) return undefined;
-  if (t.type === 'ble') {
-    for (const k of ['path', 'vid', 'pid', 'serialNumber', 'baudRate'])
-      if (k in t) c.add(join(path, k), 'not valid for a BLE transport');
-    const address = c.str(join(path, 'address'), t.address, {
-      re: BLE_ADDR,
-      what: 'a BLE address like "c0:ff:ee:00:00:01"',
-    });
-    return address ? { type: 'ble', address: address.toLowerCase() } : undefined;
-  }
-  if (t.type !== 'serial') {
-    c.add(join(path, 'type'), 'must be "serial" or "ble"');
-    return undefined;
-  }
-  if ('address' in t) c.add(join(path, 'address'), 'not valid for a serial transport (use path or vid/pid)');
-  const baudRate = c.int(join(path, 'baudRate'), t.baudRate, 1200, 4_000_000, 115_200) ?? 115_200;
-  if (t.path !== undefined) {
-    for (const k of ['vid', 'pid', 'serialNumber'])
-      if (k in t) c.add(join(path, k), 'give either path or vid/pid, not both');
-    const p = c.str(join(path, 'path'), t.path);
-    return p ? { type: 'serial', path: p, baudRate } : undefined;
-  }
-  if (t.vid === undefined && t.pid === undefined) {
-    c.add(path, 'a serial transport needs path, or vid and pid');
-    return undefined;
-  }
-  const vid = c.str(join(path, 'vid'), t.vid, { re: HEX4, what: '4 hex digits, e.g. "1915"' });
-  const pid = c.str(join(path, 'pid'), t.pid, { re: HEX4, what: '4 hex digits, e.g. "520f"' });
-  const sn = c.str(join(path, 'serialNumber'), t.serialNumber, {
-    optional: true,
-    re: /^[\x21-\x7e]{1,64}$/,
-    what: 'printable ASCII',
-  });
-  if (!vid || !pid) return undefined;
-  const out: ReaderTransport = { type: 'serial', vid: vid.toLowerCase(), pid: pid.toLowerCase(), baudRate };
-  if (sn !== undefined) out.serialNumber = sn;
-  return out;
-}
+import { Checker, ENV, ID, LEVELS, LOOPBACK } from './checker';
+import { bleConfig, readerExtras, sunConfig, transport } from './readers';
+import type { BridgeConfig, ReaderConfig } from './types';
 
 /** Validates raw parsed JSON. Throws E_CONFIG_INVALID listing every issue as `path: message`. */
 export function validateConfig(raw: unknown, configDir: string): BridgeConfig {
@@ -167,6 +25,9 @@ export function validateConfig(raw: unknown, configDir: string): BridgeConfig {
     'zones',
     'api',
     'mqtt',
+    'ble',
+    'sun',
+    'relay',
     'journal',
     'backup',
     'log',
@@ -213,11 +74,28 @@ export function validateConfig(raw: unknown, configDir: string): BridgeConfig {
   });
   const doorIds = new Set(doors.map((d) => d.id));
 
+  const enrolment: Record<string, string> = {};
+  const en = c.obj('enrolment', r.enrolment ?? {}, tenants);
+  for (const [t, f] of Object.entries(en ?? {})) {
+    const file = c.file(`enrolment.${t}`, f);
+    if (file && tenants.includes(t)) enrolment[t] = file;
+  }
+  const sun = sunConfig(c, r.sun, tenants, (t) => t in enrolment);
   const seenReaders = new Set<string>();
   const seenPorts = new Set<string>();
   const readers: ReaderConfig[] = c.arr('readers', r.readers).flatMap((x, i) => {
     const p = `readers[${i}]`;
-    const o = c.obj(p, x, ['id', 'tenant', 'role', 'door', 'zone', 'transport']);
+    const o = c.obj(p, x, [
+      'id',
+      'tenant',
+      'role',
+      'door',
+      'zone',
+      'transport',
+      'position',
+      'tapModes',
+      'exhibitor',
+    ]);
     if (!o) return [];
     const id = c.str(`${p}.id`, o.id, { re: ID, what: 'an id of 1-64 chars [A-Za-z0-9._:-]' });
     if (id && seenReaders.has(id)) c.add(`${p}.id`, `duplicate reader id "${id}"`);
@@ -238,15 +116,18 @@ export function validateConfig(raw: unknown, configDir: string): BridgeConfig {
     if (t) {
       const k =
         t.type === 'ble'
-          ? `ble:${t.address}`
+          ? 'address' in t
+            ? `ble:${t.address}`
+            : `ble-name:${t.name}`
           : 'path' in t
             ? `path:${t.path}`
             : `usb:${t.vid}:${t.pid}:${t.serialNumber ?? ''}`;
       if (seenPorts.has(k)) c.add(`${p}.transport`, 'another reader already uses this transport');
       seenPorts.add(k);
     }
+    const extras = readerExtras(c, p, o, role, tenant !== undefined && tenant in sun);
     if (!id || !tenant || !role || !t) return [];
-    const rc: ReaderConfig = { id, tenant, role: role as ReaderConfig['role'], transport: t };
+    const rc: ReaderConfig = { id, tenant, role: role as ReaderConfig['role'], transport: t, ...extras };
     if (door) rc.door = door;
     if (zone) rc.zone = zone;
     return [rc];
@@ -310,12 +191,13 @@ export function validateConfig(raw: unknown, configDir: string): BridgeConfig {
     }
   }
 
-  const enrolment: Record<string, string> = {};
-  const en = c.obj('enrolment', r.enrolment ?? {}, tenants);
-  for (const [t, f] of Object.entries(en ?? {})) {
-    const file = c.file(`enrolment.${t}`, f);
-    if (file && tenants.includes(t)) enrolment[t] = file;
-  }
+  const ble = bleConfig(c, r.ble, readers.filter((x) => x.transport.type === 'ble').length);
+  const rl = c.obj('relay', r.relay ?? {}, ['maxSpeedMps', 'horizonMs']) ?? {};
+  const relay = {
+    maxSpeedMps:
+      rl.maxSpeedMps === undefined ? 7 : (c.num('relay.maxSpeedMps', rl.maxSpeedMps, 0.1, 1000) ?? 7),
+    horizonMs: c.int('relay.horizonMs', rl.horizonMs, 1000, 3_600_000, 30_000) ?? 30_000,
+  };
   const j = c.obj('journal', r.journal ?? {}, ['commitWindowMs']) ?? {};
   const b = c.obj('backup', r.backup ?? {}, ['dir', 'intervalMinutes', 'retention']) ?? {};
   const ret = c.obj('backup.retention', b.retention ?? {}, ['hourly', 'daily', 'weekly', 'monthly']) ?? {};
@@ -353,6 +235,9 @@ export function validateConfig(raw: unknown, configDir: string): BridgeConfig {
     zones,
     api: { listen: { host, port }, tls, audience, clientsFile },
     mqtt,
+    ble,
+    sun,
+    relay,
     journal: { commitWindowMs },
     backup,
     log: { level: level as BridgeConfig['log']['level'] },
