@@ -8,33 +8,47 @@
  * VID/PID/serial). Each SIGHTING/TAP goes to the DecisionEngine (host/src/engine): resolver (badges enrolled
  * from the tenant's enrolment file and the event master key) -> relay/presence/policy/leads -> journal ->
  * DECISION, and the hub ACKs only after the rows are durable. API revocations reach both the policy and
- * the resolver. Not wired: BLE reader links (no BleAdapter wiring yet; BLE readers are listed, not attached).
+ * the resolver. BLE readers are kept connected through one shared noble adapter (./bridge-readers), loaded only
+ * when a BLE reader is configured.
+ *
+ * State that survives a restart: reader records (session positions, rekey generation) in
+ * `<dataDir>/state/readers.db`; the API's entitlements and revocations sealed in each tenant's SQLite file
+ * (./access/policy-store), applied again on start.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Clock } from '@badgewire/protocol';
-import { AccessPolicy } from './access/index';
+import type { AccessPolicy } from './access/index';
+import type { PolicyStore } from './access/policy-store';
 import {
   type ApiClient,
-  type EntitlementUpdate,
   loadApiClients,
   type PolicySink,
-  type ReaderInfo,
   type ReaderRegistry,
-  type RevocationUpdate,
   type RunningApi,
   startIntegratorApi,
 } from './api/index';
 import { backupAll } from './backup/index';
+import {
+  engineReaders,
+  enrolmentOf,
+  policiesFor,
+  policySink,
+  policyStores,
+  restorePolicies,
+  sunOf,
+} from './bridge-engine';
+import { type ReaderStartOptions, type RunningReaders, readerRegistry, startReaders } from './bridge-readers';
 import type { BridgeConfig } from './config/index';
-import { DecisionEngine, type EngineEnrolment, type EngineReader, readEnrolmentFile } from './engine/index';
+import { DecisionEngine } from './engine/index';
 import { BadgewireError } from './errors';
 import { TenantStores } from './journal/index';
 import { type KeyStore, openKeyStoreAt } from './keys/index';
 import { createLogger, type Logger } from './log/index';
 import { createMqttOutput, fileCursor, type MqttOutput } from './output/index';
-import { keyStoreKeyring, MemoryReaderStore, ReaderHub } from './readers/index';
-import { type SerialSupervisor, superviseSerial, systemClock } from './transport/index';
+import { keyStoreKeyring, ReaderHub } from './readers/index';
+import { SqliteReaderStore } from './readers/reader-store';
+import { systemClock } from './transport/index';
 
 export interface Bridge {
   readonly config: BridgeConfig;
@@ -62,107 +76,8 @@ export interface StartOptions {
   log?: Logger;
   /** Where the API prints its certificate fingerprint line (stdout by default). */
   print?: (line: string) => void;
-}
-
-function policiesFor(config: BridgeConfig): Map<string, AccessPolicy> {
-  const doors = config.doors.map((d) => ({ id: d.id, zone: d.zone, from: null, mode: 'both' as const }));
-  return new Map(config.tenants.map((t) => [t, new AccessPolicy({ doors, antiPassback: 'soft' })]));
-}
-
-/**
- * API updates -> the tenant's AccessPolicy (entitlements arrive per door with one validity window);
- * revocations also reach the resolver through the engine, so a revoked badge is refused by name.
- */
-function policySink(policies: Map<string, AccessPolicy>, engine: DecisionEngine): PolicySink {
-  const of = (tenant: string) => {
-    const p = policies.get(tenant);
-    if (!p) throw new BadgewireError('E_TENANT_ID', 'tenant is not configured on this bridge', {});
-    return p;
-  };
-  return {
-    async entitlement(tenant: string, e: EntitlementUpdate) {
-      of(tenant).setEntitlement(e.badgeRef, {
-        zones: [],
-        doors: e.doors,
-        windows: [{ fromS: Math.floor(e.validFrom / 1000), untilS: Math.floor(e.validUntil / 1000) }],
-      });
-    },
-    async revocation(tenant: string, r: RevocationUpdate) {
-      of(tenant);
-      engine.revoke(tenant, r.badgeRef);
-    },
-  };
-}
-
-const LINK_ID = /^[0-9a-f]{16}$/;
-
-/** The hub's view for readers it manages; configured readers it cannot manage are listed offline. */
-function readerRegistry(config: BridgeConfig, hub: ReaderHub): ReaderRegistry {
-  const info = (r: BridgeConfig['readers'][number]): ReaderInfo => {
-    const live = hub.get(r.tenant, r.id);
-    if (live) return live;
-    const out: ReaderInfo = { id: r.id, transport: r.transport.type, state: 'offline', health: {} };
-    if (r.door) out.doorId = r.door;
-    return out;
-  };
-  return {
-    list: (tenant) => config.readers.filter((r) => r.tenant === tenant).map(info),
-    get: (tenant, id) => {
-      const r = config.readers.find((x) => x.tenant === tenant && x.id === id);
-      return r ? info(r) : undefined;
-    },
-  };
-}
-
-function engineReaders(config: BridgeConfig): EngineReader[] {
-  return config.readers
-    .filter((r) => LINK_ID.test(r.id))
-    .map((r) => {
-      const e: EngineReader = { id: r.id, tenant: r.tenant, role: r.role };
-      if (r.door) e.door = r.door;
-      if (r.zone) e.zone = r.zone;
-      return e;
-    });
-}
-
-function enrolmentOf(config: BridgeConfig, keys: KeyStore): Map<string, EngineEnrolment> {
-  const out = new Map<string, EngineEnrolment>();
-  for (const [tenant, file] of Object.entries(config.enrolment)) {
-    const f = readEnrolmentFile(file);
-    out.set(tenant, { keys, masterKeyId: f.masterKeyId, badges: f.badges });
-  }
-  return out;
-}
-
-function startReaders(config: BridgeConfig, hub: ReaderHub, clock: Clock, log: Logger): SerialSupervisor[] {
-  const sups: SerialSupervisor[] = [];
-  for (const r of config.readers) {
-    if (!LINK_ID.test(r.id)) {
-      log.warn({ readerId: r.id }, 'reader id is not a 16-hex-digit link id: listed, not attached');
-      continue;
-    }
-    hub.register(
-      r.id,
-      r.tenant,
-      r.door ? { door: r.role === 'door', doorId: r.door } : { door: r.role === 'door' },
-    );
-    const t = r.transport;
-    if (t.type !== 'serial') continue;
-    sups.push(
-      superviseSerial({
-        ...('path' in t
-          ? { path: t.path }
-          : { match: [{ vendorId: t.vid, productId: t.pid, serialNumber: t.serialNumber }] }),
-        baudRate: t.baudRate,
-        clock,
-        onLink: (link) => {
-          hub.attach(link, 'serial');
-        },
-        onError: (err) => log.warn({ readerId: r.id, code: err.code }, 'reader transport fault'),
-      }),
-    );
-  }
-  return sups;
+  /** Test seams for the reader transports (e.g. how the BLE adapter is opened). */
+  readers?: ReaderStartOptions;
 }
 
 async function startApi(
@@ -233,17 +148,23 @@ export async function startBridge(config: BridgeConfig, opts: StartOptions): Pro
   for (const t of config.tenants)
     log.info({ tenant: t, lastPos: stores.get(t).journal.lastPos() }, 'tenant journal open');
   const policies = policiesFor(config);
+  const saved: Map<string, PolicyStore> = policyStores(config, stores, keys, now);
   const clock = opts.clock ?? systemClock;
+  const enrolment = enrolmentOf(config, keys);
   const engine = new DecisionEngine({
     clock,
     stores,
     policies,
     readers: engineReaders(config),
-    enrolment: enrolmentOf(config, keys),
+    enrolment,
+    sun: sunOf(config, keys, enrolment),
+    relay: config.relay,
     log: log.child({ component: 'engine' }),
   });
+  restorePolicies(saved, policies, engine, log);
+  const readerStore = new SqliteReaderStore(join(config.dataDir, 'state', 'readers.db'));
   const hub = new ReaderHub({
-    store: new MemoryReaderStore(),
+    store: readerStore,
     keyring: keyStoreKeyring(keys),
     clock,
     onEvent: (ev) => engine.handle(ev),
@@ -252,22 +173,23 @@ export async function startBridge(config: BridgeConfig, opts: StartOptions): Pro
   engine.bind(hub);
   let api: RunningApi | null = null;
   let mqtt = new Map<string, MqttOutput>();
-  let sups: SerialSupervisor[] = [];
+  let links: RunningReaders | null = null;
   try {
-    sups = startReaders(config, hub, clock, log.child({ component: 'readers' }));
+    links = startReaders(config, hub, clock, log.child({ component: 'readers' }), opts.readers);
     engine.start();
     api = await startApi(
       config,
       stores,
-      policySink(policies, engine),
+      policySink(policies, saved, engine),
       readerRegistry(config, hub),
       opts,
       log,
     );
     mqtt = await startMqtt(config, stores, opts.env, log);
   } catch (e) {
-    for (const sup of sups) sup.stop();
+    links?.stop();
     hub.close();
+    readerStore.close();
     await engine.stop();
     await api?.api.close();
     for (const o of mqtt.values()) await o.stop();
@@ -294,7 +216,8 @@ export async function startBridge(config: BridgeConfig, opts: StartOptions): Pro
       tenants: config.tenants.length,
       readers: config.readers.length,
       api: api !== null,
-      serialReaders: sups.length,
+      serialReaders: links.serial.length,
+      bleReaders: links.ble.length,
       mqtt: mqtt.size,
     },
     'bridge running',
@@ -312,9 +235,10 @@ export async function startBridge(config: BridgeConfig, opts: StartOptions): Pro
     backup,
     async stop() {
       clearInterval(timer);
-      for (const sup of sups) sup.stop();
+      links?.stop();
       hub.close();
       await engine.stop();
+      readerStore.close();
       if (backingUp) await backingUp.catch(() => undefined);
       await api?.api.close();
       for (const o of mqtt.values()) await o.stop();

@@ -13,6 +13,7 @@ const TRANSIENT = new Set<string>([
   'E_KEYSTORE_IO',
   'E_KEYSTORE_BUSY',
   'E_READER_IO',
+  'E_STATE_IO',
 ]);
 
 export type ErrorContext = Record<string, string | number | boolean | null | undefined | string[]>;
@@ -75,4 +76,6 @@ export const HOST_ERROR_CODES = [
   'E_READER_IO',
   'E_ENGINE_ENROL',
   'E_ENGINE_READER',
+  'E_STATE_IO',
+  'E_STATE_CORRUPT',
 ] as const;

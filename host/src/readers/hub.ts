@@ -95,16 +95,27 @@ export class ReaderHub implements ReaderRegistry {
   register(id: string, tenant: string, opts: { door?: boolean; doorId?: string } = {}): ReaderRecord {
     if (!ID_RE.test(id)) throw new BadgewireError('E_KEY_INPUT', 'reader id must be 16 lowercase hex digits');
     const old = this.o.store.load(id);
-    if (old) return old;
+    if (old) {
+      // A persisted reader keeps its session positions; its tenant and door follow the current config.
+      const door = opts.door ?? false;
+      if (old.tenant !== tenant || old.door !== door || old.doorId !== opts.doorId) {
+        old.tenant = tenant;
+        old.door = door;
+        if (opts.doorId === undefined) delete old.doorId;
+        else old.doorId = opts.doorId;
+        this.o.store.save(old);
+      }
+      return old;
+    }
     const r: ReaderRecord = {
       id,
       tenant,
       keyGen: 0,
       door: opts.door ?? false,
-      doorId: opts.doorId,
       recvDurable: 0,
       nextSeq: 1,
     };
+    if (opts.doorId !== undefined) r.doorId = opts.doorId;
     this.o.store.save(r);
     return r;
   }

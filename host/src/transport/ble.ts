@@ -75,6 +75,7 @@ export function adapterStateError(state: string, where: string): TransportError 
 export class BleAdapter {
   private stopped = false;
   private readonly scans = new Set<BadgeScan>();
+  private finding: Promise<unknown> = Promise.resolve();
 
   private readonly links = new Set<NobleLink>();
   private readonly lostCbs: ((why: string) => void)[] = [];
@@ -211,6 +212,52 @@ export class BleAdapter {
       if (e instanceof TransportError) throw e;
       throw fail('failed (' + (e as Error).message + ') connecting to');
     }
+  }
+
+  /**
+   * Scans until a peripheral advertises `name` as its local name (a reader configured by name: Espruino
+   * advertises its NRF.setAdvertising name) and returns its address. Scans are serialised per adapter.
+   */
+  findByName(
+    name: string,
+    timeoutMs: number,
+  ): Promise<{ address: string; addressType: 'public' | 'random' }> {
+    const run = this.finding.then(
+      () =>
+        new Promise<{ address: string; addressType: 'public' | 'random' }>((resolve, reject) => {
+          if (this.stopped || this.lostReason !== undefined) {
+            reject(
+              new TransportError('E_BLE_CONNECT', 'adapter closed while looking for ' + name, 'retry', true),
+            );
+            return;
+          }
+          const done = () => {
+            clearTimeout(timer);
+            this.noble.removeListener('discover', onDiscover);
+            this.noble.stopScanning();
+          };
+          const onDiscover = (p: Peripheral) => {
+            if (p.advertisement?.localName !== name) return;
+            done();
+            resolve({ address: p.address, addressType: p.addressType });
+          };
+          const timer = setTimeout(() => {
+            done();
+            reject(
+              new TransportError(
+                'E_BLE_CONNECT',
+                'no reader advertising the name "' + name + '" within ' + timeoutMs + ' ms',
+                'check the reader is powered, provisioned with that name and in range',
+                true,
+              ),
+            );
+          }, timeoutMs);
+          this.noble.on('discover', onDiscover);
+          this.noble.startScanning([], true);
+        }),
+    );
+    this.finding = run.catch(() => undefined);
+    return run;
   }
 
   /** Scans for badge advertisements when the bridge machine is itself the reader. */

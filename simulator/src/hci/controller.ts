@@ -87,6 +87,7 @@ export class VirtualController {
   private readonly hwm: number;
   private scanWaiters: (() => void)[] = [];
   private readonly stopStallWatch: () => void;
+  private beacon: NodeJS.Timeout | undefined;
 
   private constructor(
     private readonly port: SerialPort,
@@ -98,6 +99,7 @@ export class VirtualController {
       this.parser.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length), (p) => this.onPacket(p)),
     );
     port.on('close', () => {
+      this.setBeacon(false);
       this.stopStallWatch();
       this.dropAll(HCI_CONNECTION_TIMEOUT, false);
     });
@@ -137,6 +139,25 @@ export class VirtualController {
     return true;
   }
 
+  /**
+   * While the host scans, every named peripheral without a connection advertises (ADV_IND: flags + complete
+   * local name) every 100 ms, as a reader does; noble reports a connectable device from its second report.
+   */
+  private setBeacon(on: boolean): void {
+    clearInterval(this.beacon);
+    this.beacon = undefined;
+    if (!on) return;
+    this.beacon = setInterval(() => {
+      for (const p of this.peripherals.values()) {
+        if (!p.name || p.connected) continue;
+        const name = Buffer.from(p.name, 'latin1');
+        const data = Uint8Array.from([0x02, 0x01, 0x06, name.length + 1, 0x09, ...name]);
+        this.advertise({ addr: p.address, addrType: p.addressType, data, rssi: -50, evtType: 0x00 });
+      }
+    }, 100);
+    this.beacon.unref();
+  }
+
   /** Resolves when the host has scanning enabled (immediately if it has). */
   whenScanning(): Promise<void> {
     if (this.scanning) return Promise.resolve();
@@ -150,6 +171,7 @@ export class VirtualController {
 
   /** Power-off / unplug of the controller: the pty end closes. */
   close(): Promise<void> {
+    this.setBeacon(false);
     this.dropAll(HCI_CONNECTION_TIMEOUT, false);
     this.stopStallWatch();
     return new Promise((r) => (this.port.isOpen ? this.port.close(() => r()) : r()));
@@ -180,6 +202,7 @@ export class VirtualController {
     switch (op) {
       case OP_RESET:
         this.scanning = false;
+        this.setBeacon(false);
         this.stuck = false;
         this.pendingCreate = undefined;
         this.dropAll(HCI_CONNECTION_TIMEOUT, false);
@@ -213,6 +236,7 @@ export class VirtualController {
         // Re-enabling is what un-sticks a stuck scan on real controllers too.
         if (this.scanning) this.stuck = false;
         if (this.scanning) for (const w of this.scanWaiters.splice(0)) w();
+        this.setBeacon(this.scanning);
         break;
       case OP_LE_CREATE_CONN_CANCEL:
         this.send(commandComplete(op, 0));

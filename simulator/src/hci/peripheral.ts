@@ -28,14 +28,17 @@ export class VirtualPeripheral {
   readonly addressType: 'public' | 'random';
   /** Server ATT_MTU offered in the MTU exchange (Espruino's default is 23; newer builds go higher). */
   readonly mtu: number;
+  /** Advertised local name (Espruino's device name); unnamed peripherals are connectable by address only. */
+  readonly name: string | undefined;
   readonly endpoint: ByteEndpoint;
   private conn: PeripheralConnection | undefined;
   private readonly dataCbs: ((b: Uint8Array) => void)[] = [];
   private readonly connectCbs: (() => void)[] = [];
   private readonly disconnectCbs: ((reason: number) => void)[] = [];
 
-  constructor(opts: { address: string; addressType?: 'public' | 'random'; mtu?: number }) {
+  constructor(opts: { address: string; addressType?: 'public' | 'random'; mtu?: number; name?: string }) {
     this.address = opts.address.toLowerCase();
+    this.name = opts.name;
     this.addressType = opts.addressType ?? 'random';
     this.mtu = opts.mtu ?? 23;
     this.endpoint = {

@@ -1,0 +1,126 @@
+/**
+ * The bridge's readers: which configured readers the hub manages (16-hex-digit link ids), how their links are
+ * kept up (serial: the serial supervisor by path or USB id; BLE: one shared noble adapter, opened only when a
+ * BLE reader is configured, and a reconnecting supervisor per reader), and the API's view of all of them.
+ */
+
+import type { Clock } from '@badgewire/protocol';
+import type { ReaderInfo, ReaderRegistry } from './api/index';
+import type { BridgeConfig, ReaderConfig } from './config/index';
+import type { Logger } from './log/index';
+import type { ReaderHub } from './readers/index';
+import {
+  type BleAdapterHandle,
+  type BleSupervisor,
+  type SerialSupervisor,
+  sharedBleAdapter,
+  superviseBle,
+  superviseSerial,
+} from './transport/index';
+
+export const LINK_ID = /^[0-9a-f]{16}$/;
+
+/** The hub's view for readers it manages; configured readers it cannot manage are listed offline. */
+export function readerRegistry(config: BridgeConfig, hub: ReaderHub): ReaderRegistry {
+  const info = (r: ReaderConfig): ReaderInfo => {
+    const live = hub.get(r.tenant, r.id);
+    if (live) return { ...live, transport: r.transport.type };
+    const out: ReaderInfo = { id: r.id, transport: r.transport.type, state: 'offline', health: {} };
+    if (r.door) out.doorId = r.door;
+    return out;
+  };
+  return {
+    list: (tenant) => config.readers.filter((r) => r.tenant === tenant).map(info),
+    get: (tenant, id) => {
+      const r = config.readers.find((x) => x.tenant === tenant && x.id === id);
+      return r ? info(r) : undefined;
+    },
+  };
+}
+
+export interface RunningReaders {
+  serial: SerialSupervisor[];
+  ble: BleSupervisor[];
+  /** Null unless a BLE reader is configured (then noble is loaded on the first connection attempt). */
+  adapter: BleAdapterHandle | null;
+  stop(): void;
+}
+
+export interface ReaderStartOptions {
+  /** Test seam: how the BLE adapter is opened (default BleAdapter.open, which loads noble). */
+  openBle?: Parameters<typeof sharedBleAdapter>[1];
+}
+
+export function startReaders(
+  config: BridgeConfig,
+  hub: ReaderHub,
+  clock: Clock,
+  log: Logger,
+  opts: ReaderStartOptions = {},
+): RunningReaders {
+  const out: RunningReaders = {
+    serial: [],
+    ble: [],
+    adapter: null,
+    stop() {
+      for (const s of out.serial) s.stop();
+      for (const s of out.ble) s.stop();
+      out.adapter?.close();
+    },
+  };
+  for (const r of config.readers) {
+    if (!LINK_ID.test(r.id)) {
+      log.warn({ readerId: r.id }, 'reader id is not a 16-hex-digit link id: listed, not attached');
+      continue;
+    }
+    hub.register(
+      r.id,
+      r.tenant,
+      r.door ? { door: r.role === 'door', doorId: r.door } : { door: r.role === 'door' },
+    );
+    const t = r.transport;
+    const onError = (err: { code: string }) =>
+      log.warn({ readerId: r.id, code: err.code }, 'reader transport fault');
+    if (t.type === 'serial') {
+      out.serial.push(
+        superviseSerial({
+          ...('path' in t
+            ? { path: t.path }
+            : { match: [{ vendorId: t.vid, productId: t.pid, serialNumber: t.serialNumber }] }),
+          baudRate: t.baudRate,
+          clock,
+          onLink: (link) => {
+            hub.attach(link, 'serial');
+          },
+          onError,
+        }),
+      );
+      continue;
+    }
+    const ble = config.ble;
+    if (!ble) continue; // the validator gives every config with a BLE reader a `ble` section
+    out.adapter ??= sharedBleAdapter(
+      'hci' in ble.adapter
+        ? { deviceId: ble.adapter.hci, poweredOnTimeoutMs: ble.connectTimeoutMs }
+        : {
+            uart: { port: ble.adapter.uart, baudRate: ble.adapter.baudRate },
+            poweredOnTimeoutMs: ble.connectTimeoutMs,
+          },
+      opts.openBle,
+    );
+    out.ble.push(
+      superviseBle({
+        adapter: out.adapter,
+        target: 'address' in t ? { address: t.address, addressType: t.addressType } : t,
+        connectTimeoutMs: ble.connectTimeoutMs,
+        reconnect: ble.reconnect,
+        onLink: (link) => {
+          log.info({ readerId: r.id }, 'BLE reader connected');
+          hub.attach(link, 'ble');
+        },
+        onError,
+      }),
+    );
+  }
+  return out;
+}

@@ -1,0 +1,145 @@
+/**
+ * Keeps BLE readers connected: one shared adapter (noble is loaded on the first `get`, so a bridge without BLE
+ * readers never loads it; a lost adapter is reopened on the next attempt), and per reader a loop of
+ * find (by advertised name, when configured so) -> connect -> hand the link on -> wait for it to close ->
+ * back off (exponential with jitter, reset after a connection that held) -> again.
+ */
+import type { Link } from '@badgewire/protocol';
+import { BleAdapter, type BleOptions } from './ble';
+import { TransportError } from './errors';
+
+export interface BleAdapterHandle {
+  /** The open adapter, opening (or reopening after a loss) as needed. */
+  get(): Promise<BleAdapter>;
+  close(): void;
+}
+
+export function sharedBleAdapter(opts: BleOptions, open = BleAdapter.open): BleAdapterHandle {
+  let current: Promise<BleAdapter> | null = null;
+  let closed = false;
+  return {
+    get() {
+      if (closed)
+        return Promise.reject(new TransportError('E_BLE_UNAVAILABLE', 'BLE is stopped', 'restart', false));
+      if (!current) {
+        const p = open(opts);
+        current = p;
+        p.then(
+          (a) => {
+            if (closed) a.close();
+            a.onLost(() => {
+              if (current === p) current = null;
+              a.close();
+            });
+          },
+          () => {
+            if (current === p) current = null;
+          },
+        );
+      }
+      return current;
+    },
+    close() {
+      closed = true;
+      const p = current;
+      current = null;
+      p?.then(
+        (a) => a.close(),
+        () => undefined,
+      );
+    },
+  };
+}
+
+export interface BleReaderTarget {
+  address?: string;
+  name?: string;
+  addressType: 'public' | 'random';
+}
+
+export interface BleSupervisorOptions {
+  adapter: BleAdapterHandle;
+  target: BleReaderTarget;
+  connectTimeoutMs: number;
+  reconnect: { minMs: number; maxMs: number };
+  onLink(link: Link): void;
+  onError(err: TransportError): void;
+  /** [0, 1): jitter source (tests pass a fixed one). */
+  random?: () => number;
+}
+
+export interface BleSupervisor {
+  /** Connections made so far. */
+  readonly connects: number;
+  stop(): void;
+}
+
+const HELD_MS = 10_000;
+
+function asTransportError(e: unknown): TransportError {
+  if (e instanceof TransportError) return e;
+  return new TransportError('E_BLE_CONNECT', String((e as Error)?.message ?? e), 'retrying', true);
+}
+
+export function superviseBle(o: BleSupervisorOptions): BleSupervisor {
+  let stopped = false;
+  let link: Link | null = null;
+  let timer: NodeJS.Timeout | undefined;
+  let delay = o.reconnect.minMs;
+  let connects = 0;
+  const random = o.random ?? Math.random;
+
+  const later = () => {
+    if (stopped) return;
+    // Full jitter over the upper half: readers that dropped together (a venue power blip) spread out.
+    const wait = Math.round(delay / 2 + (random() * delay) / 2);
+    delay = Math.min(o.reconnect.maxMs, delay * 2);
+    timer = setTimeout(attempt, wait);
+    timer.unref();
+  };
+
+  const attempt = async () => {
+    if (stopped) return;
+    try {
+      const adapter = await o.adapter.get();
+      let address = o.target.address;
+      let addressType = o.target.addressType;
+      if (address === undefined) {
+        const found = await adapter.findByName(o.target.name ?? '', o.connectTimeoutMs);
+        address = found.address;
+        addressType = found.addressType;
+      }
+      const l = await adapter.connect(address, { addressType, timeoutMs: o.connectTimeoutMs });
+      if (stopped) {
+        l.close();
+        return;
+      }
+      connects++;
+      link = l;
+      const upAt = Date.now();
+      l.onClose(() => {
+        if (link === l) link = null;
+        if (Date.now() - upAt >= HELD_MS) delay = o.reconnect.minMs;
+        later();
+      });
+      o.onLink(l);
+    } catch (e) {
+      if (stopped) return;
+      o.onError(asTransportError(e));
+      later();
+    }
+  };
+
+  setImmediate(attempt);
+  return {
+    get connects() {
+      return connects;
+    },
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+      link?.close();
+      link = null;
+    },
+  };
+}
