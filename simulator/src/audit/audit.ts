@@ -5,8 +5,9 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import vm from 'node:vm';
 import type { Canary } from './canary';
-import { heldValuesOf } from './heap-walk';
+import { type DeviceMemory, heldValuesOf } from './realm-walk';
 import { CanaryIndex, type Hit } from './scanner';
 
 export interface AuditResult {
@@ -39,19 +40,31 @@ export class PiiAudit {
     return this.bytesAt(place, new TextEncoder().encode(text));
   }
 
-  /** A reader's whole runtime state: every string and byte array reachable from its globals and closures. */
-  runtime(place: string, contextGlobal: object): Hit[] {
-    return this.runtimes([{ place, global: contextGlobal }]);
+  /** A device's whole RAM: every string, byte array and name reachable from its audit roots, closures included. */
+  memory(place: string, mem: DeviceMemory): Hit[] {
+    return this.memories([{ place, memory: mem }]);
   }
 
-  /** Many readers' runtime state in one heap walk. */
-  runtimes(devices: { place: string; global: object }[]): Hit[] {
+  /** Many devices' RAM in one inspector session. Places read "<place> ram:<path>". */
+  memories(devices: { place: string; memory: DeviceMemory }[]): Hit[] {
     const found: Hit[] = [];
-    const held = heldValuesOf(devices.map((d) => ({ name: 'global', global: d.global })));
+    const held = heldValuesOf(devices.map((d) => d.memory));
     devices.forEach((d, i) => {
       for (const v of held[i] ?? []) found.push(...this.bytesAt(`${d.place} ram:${v.path}`, v.bytes));
     });
     return found;
+  }
+
+  /**
+   * The RAM of a bare realm: a `vm` context (or its global object), or a plain-data object of this realm. Only
+   * what is reachable from it counts; an Espruino device also names the roots its runtime keeps (`memory`).
+   */
+  runtime(place: string, root: object): Hit[] {
+    return this.runtimes([{ place, global: root }]);
+  }
+
+  runtimes(devices: { place: string; global: object }[]): Hit[] {
+    return this.memories(devices.map((d) => ({ place: d.place, memory: bareRealm(d.global) })));
   }
 
   /** Every file below `dir` (journal, WAL/SHM, key store, backups, logs). */
@@ -79,6 +92,23 @@ export class PiiAudit {
       patterns: this.index.patternCount,
     };
   }
+}
+
+function bareRealm(root: object): DeviceMemory {
+  if (vm.isContext(root)) {
+    // The contextified sandbox is an object of this realm; the walk starts at the context's own global.
+    return {
+      roots: [
+        { path: 'global', value: vm.runInContext('globalThis', root) },
+        // A fresh function of the realm: its scopes show the realm's script-level let/const.
+        { path: '<script>', value: vm.runInContext('(function () {})', root) },
+      ],
+      objectPrototype: vm.runInContext('Object.prototype', root) as object,
+    };
+  }
+  let p = root;
+  for (let q = Object.getPrototypeOf(p); q !== null; q = Object.getPrototypeOf(p)) p = q;
+  return { roots: [{ path: 'global', value: root }], objectPrototype: p };
 }
 
 /** One line per hit, precise enough to act on; never prints the canary value itself. */

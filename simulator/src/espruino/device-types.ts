@@ -66,7 +66,7 @@ export class BootState {
   readonly intrinsics = new Set<string>();
   readonly builtinKeys = new Map<object, Set<string>>();
   readonly modules: Record<string, unknown> = {};
-  readonly roots: (() => unknown[])[] = [];
+  readonly roots: { name: string; values: () => unknown[] }[] = [];
   bootError: string | undefined;
   watchdog: { timeoutMs: number; isAuto: boolean } | undefined;
   lastKick = 0;
@@ -102,7 +102,7 @@ export function estimateRealm(realm: Realm, b: BootState): number {
     if (b.builtinKeys.has(v as object)) w.add(v);
     else w.slot(k, v);
   }
-  for (const r of b.roots) for (const v of r()) w.add(v);
+  for (const r of b.roots) for (const v of r.values()) w.add(v);
   return w.done() + b.codeVars;
 }
 

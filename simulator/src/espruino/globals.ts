@@ -90,7 +90,7 @@ export function installGlobals(g: Record<string, unknown>, host: DeviceHost, lif
     t.interval = Math.max(1, Number(ms) || 0);
     arm(Number(id), t.interval);
   };
-  host.addRoot(() => [...timers.values()].flatMap((t) => [t.fn, ...t.args]));
+  host.addRoot('timers', () => [...timers.values()].flatMap((t) => [t.fn, ...t.args]));
   g.getTime = () => clock.epoch();
   g.setTime = (s: unknown) => clock.setEpoch(Number(s));
   for (const k of ['setDeepSleep', 'setSleepIndicator', 'setBusyIndicator']) g[k] = () => undefined;

@@ -215,7 +215,7 @@ export function installHardware(
     w.last = now;
     host.invoke(w.fn, undefined, [e]);
   };
-  host.addRoot(() => watches.map((w) => w.fn));
+  host.addRoot('watches', () => watches.map((w) => w.fn));
   bank.onInput = (n, value) => {
     for (const w of watches.filter((x) => x.pin === n)) {
       // Debounce: the level must hold for `debounce` ms before the watch sees it.

@@ -19,8 +19,11 @@ export interface DeviceHost {
   /** Text for the console (print, errors); appended to consoleOutput and sent to the console device. */
   print(text: string): void;
   setErrorFlag(flag: string): void;
-  /** Values the runtime holds for firmware (timer callbacks, watches): memory roots. */
-  addRoot(fn: () => unknown[]): void;
+  /**
+   * Values the runtime holds for firmware outside the realm (timer callbacks and their arguments, watches, the
+   * scan callback, a serial receive buffer): roots of the JsVar estimate and of the PII audit's RAM walk.
+   */
+  addRoot(name: string, values: () => unknown[]): void;
 }
 
 /** Espruino stores listeners as hidden `#on<event>` properties; so do we, so state walks find them. */

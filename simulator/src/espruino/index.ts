@@ -1,5 +1,6 @@
 /** The Espruino-compatible runtime: run a firmware bundle unmodified on a simulated board. */
 export { BOARDS, type BoardName, type BoardProfile } from '../../../firmware/build/subset-budget';
+export type { AuditRoot, AuditRoots } from './audit-roots';
 export { BANNER, EspruinoConsole } from './console';
 export { type ConsolePty, openConsolePty } from './console-pty';
 export { VirtualFlash } from './flash';

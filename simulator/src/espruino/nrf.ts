@@ -142,7 +142,9 @@ export function createNrf(
     return true;
   };
 
-  host.addRoot(() => [scanCb, filters]);
+  // A findDevices in progress keeps its callback and the devices found so far outside the realm.
+  let finding: { cb: unknown; seen: Map<string, Record<string, unknown>> } | undefined;
+  host.addRoot('NRF scan', () => [scanCb, filters, finding?.cb, ...(finding?.seen.values() ?? [])]);
   nrf.setScan = (cb?: unknown, o?: unknown) => {
     scanCb = typeof cb === 'function' ? cb : undefined;
     const f = (o as { filters?: unknown } | undefined)?.filters;
@@ -160,7 +162,9 @@ export function createNrf(
     };
     filters = Array.isArray(prevFilters) ? (prevFilters as Record<string, unknown>[]) : [];
     radio.scanning = true;
+    finding = { cb, seen };
     host.later(timeout, () => {
+      finding = undefined;
       scanCb = undefined;
       radio.scanning = false;
       host.invoke(cb, undefined, [realm.array([...seen.values()])]);

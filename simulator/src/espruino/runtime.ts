@@ -12,6 +12,7 @@ import { checkEspruinoSubset, type Violation } from '../../../firmware/build/sub
 import { BOARDS, type BoardProfile } from '../../../firmware/build/subset-budget';
 import type { VirtualClock } from '../clock';
 import { SeededRandom } from '../random';
+import { type AuditRoots, auditRoots } from './audit-roots';
 import { createCrypto } from './crypto';
 import {
   armWatchdog,
@@ -169,6 +170,11 @@ export class EspruinoDevice {
     }
   }
 
+  /** What the PII audit walks as this board's RAM (audit-roots.ts). Throws when the device is off. */
+  auditRoots(): AuditRoots {
+    return auditRoots(this.context, this.boot_ as BootState, this);
+  }
+
   /** JsVars the firmware holds now (see memory.ts for the model). */
   memoryUsage(): { usage: number; total: number; free: number; blocksize: number } {
     const usage = this.boot_ ? this.estimate() : 0;
@@ -252,7 +258,7 @@ export class EspruinoDevice {
       },
       print: (t) => this.consoleWrite(t),
       setErrorFlag: (f) => b.globals.flags.add(f),
-      addRoot: (fn) => b.roots.push(fn),
+      addRoot: (name, values) => b.roots.push({ name, values }),
     };
     this.installAll(realm, host, b);
     if (kind === 'reset') {

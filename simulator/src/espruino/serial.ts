@@ -62,6 +62,7 @@ export function createSerial(
   const emit = addEvents(port, host);
   let rx = '';
   const hasData = (): boolean => Object.hasOwn(port, '#ondata');
+  host.addRoot(`${name} rx`, () => [rx]);
 
   port.setup = (baud?: unknown, opts?: unknown) => {
     state.baud = typeof baud === 'number' ? baud : 9600;

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type AuditResult, type Canary, PiiAudit } from '../audit/index';
 import { type ActiveFault, type FaultReport, planFault } from './faults';
+import type { FirmwareBadge } from './firmware-badge';
 import type { Scenario } from './scenario';
 import { World } from './world';
 
@@ -109,23 +110,6 @@ export function lostEvents(w: World): number {
   return lost;
 }
 
-/**
- * The heap walk can leave a device realm through the runtime's host-side closures and reach two caches of
- * this Node realm that hold whatever the simulator itself last handled (the attendee registry lives here):
- * the legacy RegExp statics (RegExp.input, $_ ...) and Buffer's shared allocation pool. Neither is device
- * state; both are overwritten before the walk so they cannot report the simulator's own canaries.
- */
-export function scrubNodeCaches(): void {
-  /^$/.test('');
-  // Allocate pooled buffers until a fresh pool starts (byteOffset 0), then fill that pool completely with
-  // zeroed slices (8176 + 16 bytes of the 8 KiB pool).
-  let first = Buffer.allocUnsafe(4088);
-  for (let i = 0; i < 8 && first.byteOffset !== 0; i++) first = Buffer.allocUnsafe(4088);
-  first.fill(0);
-  Buffer.allocUnsafe(4088).fill(0);
-  Buffer.allocUnsafe(Buffer.poolSize - 2 * 4088).fill(0);
-}
-
 /** A function-free deep copy of an object graph (Maps and Sets as arrays of entries), cycles cut. */
 export function dataOf(v: unknown, seen = new Set<unknown>(), depth = 0): unknown {
   if (v === null || typeof v !== 'object') return typeof v === 'function' ? undefined : v;
@@ -142,7 +126,6 @@ export function dataOf(v: unknown, seen = new Set<unknown>(), depth = 0): unknow
 
 function auditWorld(w: World): AuditResult {
   const audit = new PiiAudit(w.registry.canaries());
-  scrubNodeCaches();
   // RAM: everything each simulated reader holds. Its state is plain data (it owns no closures over data), so
   // the walk runs over a data copy; walking the object itself would wander through this Node realm's modules.
   audit.runtimes(w.nodes.map((n) => ({ place: `reader ${n.spec.id}`, global: dataOf(n.reader) as object })));
@@ -153,12 +136,12 @@ function auditWorld(w: World): AuditResult {
       audit.bytesAt(`link ${n.spec.id}#${i} host->reader`, Buffer.concat(wire.rx));
     });
   }
-  // Readers running the real firmware: their realm (closures included), Storage, console and UART.
-  // One walk over every firmware realm (readers and badges): the walk's visited set is shared.
+  // Readers running the real firmware: their RAM (the audit roots their runtime names, closures included),
+  // Storage, console and UART. One inspector session for every firmware realm (readers and badges).
   const fw = w.agents.filter((g) => g.fw);
-  audit.runtimes([
-    ...w.fwReaders.map((f) => ({ place: `reader ${f.spec.id}`, global: f.fr.dev.context.global as object })),
-    ...fw.map((g) => ({ place: `badge fw-${g.a.index}`, global: g.fw?.dev.context.global as object })),
+  audit.memories([
+    ...w.fwReaders.map((f) => ({ place: `reader ${f.spec.id}`, memory: f.fr.dev.auditRoots() })),
+    ...fw.map((g) => ({ place: `badge fw-${g.a.index}`, memory: (g.fw as FirmwareBadge).dev.auditRoots() })),
   ]);
   for (const f of w.fwReaders) {
     audit.bytesAt(`reader ${f.spec.id} flash`, f.fr.dev.flash.dump());
