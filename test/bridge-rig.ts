@@ -61,7 +61,7 @@ export class VirtualReader {
   constructor(
     code: string,
     readonly clock: VirtualClock,
-    cfg: { id: string; key: Uint8Array },
+    cfg: { id: string; key: Uint8Array; link?: 'Serial1' | 'ble' },
   ) {
     this.dev = new EspruinoDevice({
       board: 'puckjs',
@@ -80,7 +80,7 @@ export class VirtualReader {
           key: toHex(cfg.key),
           door: 1,
           cid: 0xffff,
-          link: 'Serial1',
+          link: cfg.link ?? 'Serial1',
           relay: 2500,
         }),
       ),
@@ -151,7 +151,16 @@ export interface Site {
  */
 export function makeSite(
   dir: string,
-  o: { hostPath: string; mqttPort?: number; readerId?: string; badges?: number; logLevel?: string },
+  o: {
+    hostPath: string;
+    mqttPort?: number;
+    readerId?: string;
+    badges?: number;
+    logLevel?: string;
+    /** Replaces the serial transport on `hostPath` (e.g. a BLE reader), with the bridge's `ble` section. */
+    transport?: Record<string, unknown>;
+    ble?: Record<string, unknown>;
+  },
 ): Site {
   mkdirSync(dir, { recursive: true });
   const readerId = o.readerId ?? 'c0ffee0000000001';
@@ -196,9 +205,10 @@ export function makeSite(
           id: readerId,
           role: 'door',
           door: 'main',
-          transport: { type: 'serial', path: o.hostPath, baudRate: 115200 },
+          transport: o.transport ?? { type: 'serial', path: o.hostPath, baudRate: 115200 },
         },
       ],
+      ...(o.ble ? { ble: o.ble } : {}),
       enrolment: { acme: 'enrolment.json' },
       api: {
         listen: { host: '127.0.0.1', port: 0 },

@@ -47,7 +47,7 @@ export class PolicyStore {
   private readonly byKind: Database.Statement;
 
   constructor(
-    private readonly db: Database.Database,
+    db: Database.Database,
     private readonly tenant: string,
     dataKey: Uint8Array,
     private readonly now: () => number = Date.now,
