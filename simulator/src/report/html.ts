@@ -6,22 +6,24 @@
 import { formatHits } from '../audit/index';
 import type { RunResult } from '../world/runner';
 import { esc, histogram, lineChart, stackedBars } from './charts';
-import { auditVerdict, percentile, runFailed } from './summary';
+import { faultsTable, metricsTable, percentile, readersTable, sortedLatency, type Table } from './rows';
+import { auditVerdict, runFailed } from './summary';
 
-function rows(head: string[], data: (string | number | boolean)[][]): string {
-  return `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${data
-    .map((r) => `<tr>${r.map((c) => `<td>${esc(String(c))}</td>`).join('')}</tr>`)
+function table(t: Table): string {
+  const cell = (c: string | number) =>
+    typeof c === 'number' ? `<td class="n">${esc(String(c))}</td>` : `<td>${esc(c)}</td>`;
+  return `<table><thead><tr>${t.head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${t.rows
+    .map((r) => `<tr>${r.map(cell).join('')}</tr>`)
     .join('')}</tbody></table>`;
 }
 
 export function renderHtml(r: RunResult): string {
-  const t = r.totals;
-  const lat = [...r.latencyMs].sort((a, b) => a - b);
+  const lat = sortedLatency(r);
   const failed = runFailed(r);
   const css =
     'body{font:14px system-ui,sans-serif;margin:2em;max-width:60em;color:#222}table{border-collapse:collapse;margin:.5em 0}' +
     'td,th{border:1px solid #ccc;padding:2px 8px;text-align:left}figure{margin:1em 0}figcaption{font-weight:600}' +
-    '.ok{color:#1a7f37}.bad{color:#c62828}';
+    '.n{text-align:right}.ok{color:#1a7f37}.bad{color:#c62828}';
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>badgewire sim: ${esc(r.scenario)}</title><style>${css}</style></head>
 <body>
@@ -29,34 +31,7 @@ export function renderHtml(r: RunResult): string {
 <p>seed ${r.seed}; ${r.badges} badges; ${r.readers} readers; ${(r.durationS / 60).toFixed(0)} simulated minutes in ${(r.wallMs / 1000).toFixed(1)} s wall clock.
 Verdict: <strong class="${failed ? 'bad' : 'ok'}">${failed ? 'FAILED' : 'PASSED'}</strong></p>
 <h2>Totals</h2>
-${rows(
-  [
-    'sightings',
-    'resolved',
-    'taps',
-    'allow',
-    'deny',
-    'leads',
-    'presence intervals',
-    'relay flags',
-    'journaled',
-    'lost',
-  ],
-  [
-    [
-      t.sightings,
-      t.resolved,
-      t.taps,
-      t.allow,
-      t.deny,
-      t.leads,
-      t.presenceIntervals,
-      t.relayFlags,
-      t.journaled,
-      t.lost,
-    ],
-  ],
-)}
+${table(metricsTable(r))}
 ${lineChart(
   'Sightings and taps per minute',
   [
@@ -75,37 +50,9 @@ ${stackedBars(
 )}
 ${histogram(`Decision latency, TAP sent to DECISION received (wall clock; p50 ${percentile(lat, 50).toFixed(2)} ms, p95 ${percentile(lat, 95).toFixed(2)} ms)`, lat, 'ms')}
 <h2>Faults</h2>
-${rows(
-  ['kind', 'target', 'at s', 'injected', 'detected', 'verdict', 'detail'],
-  r.faults.map((f) => [f.kind, f.target, f.atS, f.injected, f.detected, f.ok ? 'ok' : 'FAILED', f.detail]),
-)}
+${table(faultsTable(r))}
 <h2>Reader health</h2>
-${rows(
-  [
-    'reader',
-    'role',
-    'state',
-    'sightings',
-    'taps',
-    'decisions',
-    'handshakes',
-    'reboots',
-    'link faults',
-    'outbox',
-  ],
-  r.readerHealth.map((h) => [
-    h.reader,
-    h.role,
-    h.stolen ? 'revoked' : h.online ? 'online' : 'offline',
-    h.sightings,
-    h.taps,
-    h.decisions,
-    h.handshakes,
-    h.reboots,
-    h.linkFaults,
-    h.outbox,
-  ]),
-)}
+${table(readersTable(r))}
 <h2>PII audit</h2>
 <p class="${r.audit?.ok === false ? 'bad' : 'ok'}">${esc(auditVerdict(r))}</p>
 ${
