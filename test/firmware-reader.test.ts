@@ -98,11 +98,21 @@ describe('reader bundle in the Espruino runtime', () => {
     expect(toHex(x.flash.dump())).not.toContain('08010203040506');
     expect(x.dev.consoleOutput).not.toMatch(/08010203040506|00112233445566778899aabbccddeeff/);
     expect(x.dev.pins.history(RELAY)).toEqual([]);
-    x.host.send({ 0: T_DECISION, 2: tap[1] as number, 3: true, 4: 1500, 5: 0, 6: 0, 7: 0 });
+    x.host.send({ 0: T_DECISION, 2: tap[1] as number, 3: true, 4: 1500, 5: 2, 6: 1, 7: 0 });
     x.clock.advance(3000);
     const h = x.dev.pins.history(RELAY);
     expect(h.map((e) => e.value)).toEqual([1, 0]);
     expect((h[1]?.t as number) - (h[0]?.t as number)).toBe(1500);
+    // The DECISION's patterns on the Puck.js pins: LED 2 = amber (red D5 and green D4 blink together),
+    // buzzer 1 = one short beep on D28.
+    const gaps = (pin: string) => {
+      const e = x.dev.pins.history(pin);
+      return { values: e.map((v) => v.value), ms: e.slice(1).map((v, i) => v.t - (e[i]?.t as number)) };
+    };
+    const blink = { values: [1, 0, 1, 0, 1, 0], ms: [200, 100, 200, 100, 200] };
+    expect(gaps('D5')).toEqual(blink);
+    expect(gaps('D4')).toEqual(blink);
+    expect(gaps('D28')).toEqual({ values: [1, 0], ms: [80] });
     expect(x.dev.errors).toEqual([]);
     expect(badge.errors).toEqual([]);
   });

@@ -8,7 +8,7 @@ describe('Outbox (durable offline queue)', () => {
   it('survives a reboot with its events, in order, under their seqs', () => {
     const f = new FakeFlash();
     const a = new Outbox(f, 8);
-    for (let i = 1; i <= 3; i++) expect(a.store(ev(i))).toBe(i);
+    for (let i = 1; i <= 3; i++) expect(a.store(ev(i), false)).toBe(i);
     const b = new Outbox(f, 8);
     expect([b.head, b.next]).toEqual([1, 4]);
     expect(Array.from(b.get(2)!)).toEqual(Array.from(ev(2)));
@@ -21,18 +21,18 @@ describe('Outbox (durable offline queue)', () => {
   it('never reuses a seq after everything was acknowledged and the board rebooted', () => {
     const f = new FakeFlash();
     const a = new Outbox(f, 8);
-    for (let i = 1; i <= 5; i++) a.store(ev(i));
+    for (let i = 1; i <= 5; i++) a.store(ev(i), false);
     a.ack(5);
     const b = new Outbox(f, 8);
     expect(b.size()).toBe(0);
     expect(b.next).toBeGreaterThan(5);
-    expect(b.store(ev(9))).toBe(b.next - 1);
+    expect(b.store(ev(9), false)).toBe(b.next - 1);
   });
 
   it('drops the oldest when full, counts it, and keeps the newest across a reboot', () => {
     const f = new FakeFlash();
     const a = new Outbox(f, 4);
-    for (let i = 1; i <= 6; i++) a.store(ev(i));
+    for (let i = 1; i <= 6; i++) a.store(ev(i), false);
     expect([a.head, a.next, a.lost]).toEqual([3, 7, 2]);
     expect(a.get(1)).toBeUndefined();
     const b = new Outbox(f, 4);
@@ -40,21 +40,63 @@ describe('Outbox (durable offline queue)', () => {
     expect(Array.from(b.get(6)!)).toEqual(Array.from(ev(6)));
   });
 
-  it('costs one flash write per event (the meta record only every 32 events)', () => {
+  it('written through, costs one flash write per event (the meta record only every 128 events)', () => {
     const f = new FakeFlash();
     const a = new Outbox(f, 64);
     for (let i = 1; i <= 100; i++) {
-      a.store(ev(i));
+      a.store(ev(i), false);
       a.ack(i);
     }
-    expect(f.writes).toBeLessThanOrEqual(100 + Math.ceil(100 / 32) + 1);
+    expect(f.writes).toBe(100 + 1);
+  });
+
+  it('held sightings acknowledged in time never reach flash; unacknowledged ones are spilled in order', () => {
+    const f = new FakeFlash();
+    const a = new Outbox(f, 64);
+    for (let i = 1; i <= 1000; i++) {
+      a.store(ev(i), true);
+      if (i % 4 === 0) a.ack(i);
+    }
+    // Only the seq reservations (every 128 events) were written.
+    expect(f.writes).toBe(Math.ceil(1000 / 128));
+    a.store(ev(1001), true);
+    a.store(ev(1002), true);
+    expect(Array.from(a.get(1002)!)).toEqual(Array.from(ev(1002)));
+    a.spill();
+    expect(f.writes).toBe(Math.ceil(1000 / 128) + 2);
+    // After a reboot the spilled events are there, under their seqs.
+    const b = new Outbox(f, 64);
+    expect([b.head, b.next]).toEqual([1001, 1003]);
+    expect(Array.from(b.get(1001)!)).toEqual(Array.from(ev(1001)));
+  });
+
+  it('a tap (not held) flushes the held sightings before it, so flash keeps the event order', () => {
+    const f = new FakeFlash();
+    const a = new Outbox(f, 64);
+    a.store(ev(1), true);
+    a.store(ev(2), true);
+    a.store(ev(3), false);
+    const b = new Outbox(f, 64);
+    expect([b.head, b.next]).toEqual([1, 4]);
+    for (let i = 1; i <= 3; i++) expect(Array.from(b.get(i)!)).toEqual(Array.from(ev(i)));
+  });
+
+  it('a full RAM window goes to flash; a full queue drops the oldest held or stored event', () => {
+    const f = new FakeFlash();
+    const a = new Outbox(f, 16);
+    for (let i = 1; i <= 9; i++) a.store(ev(i), true);
+    expect(f.writes).toBe(1 + 9);
+    for (let i = 10; i <= 20; i++) a.store(ev(i), true);
+    expect([a.head, a.next, a.lost]).toEqual([5, 21, 4]);
+    expect(a.get(4)).toBeUndefined();
+    expect(Array.from(a.get(20)!)).toEqual(Array.from(ev(20)));
   });
 
   it('moves past a host that stored more than this reader remembers', () => {
     const a = new Outbox(new FakeFlash(), 8);
-    a.store(ev(1));
+    a.store(ev(1), false);
     a.ack(50);
     expect([a.head, a.next]).toEqual([51, 51]);
-    expect(a.store(ev(2))).toBe(51);
+    expect(a.store(ev(2), false)).toBe(51);
   });
 });

@@ -142,9 +142,11 @@ describe('reader app on fake ports', () => {
     r.host.send({ 0: MSG_DECISION, 2: tapSeq + 1, 3: true, 4: 2000, 5: 0, 6: 0, 7: 0 });
     r.clock.advance(10);
     expect(r.out.events.filter((e) => e.startsWith('relay'))).toEqual([]);
-    r.host.send({ 0: MSG_DECISION, 2: tapSeq, 3: true, 4: 2000, 5: 0, 6: 0, 7: 0 });
+    r.out.events = [];
+    r.host.send({ 0: MSG_DECISION, 2: tapSeq, 3: true, 4: 2000, 5: 2, 6: 2, 7: 0 });
     r.clock.advance(10);
-    expect(r.out.events).toContain('relay:2000');
+    // The relay, then the DECISION's own patterns: LED 2 (amber: red and green), buzzer 2 (long).
+    expect(r.out.events).toEqual(['relay:2000', 'led:3:200,100,200,100,200', 'beep:400']);
     // Second tap after leaving the field: no challenge left, so counter-only.
     r.nfc.target = NFC_NONE;
     r.clock.advance(400);
@@ -159,6 +161,27 @@ describe('reader app on fake ports', () => {
     r.host.send({ 0: MSG_DECISION, 2: t2[1]![1] as number, 3: true, 4: 1000, 5: 0, 6: 0, 7: 0 });
     r.clock.advance(10);
     expect(r.out.events.filter((e) => e.startsWith('relay'))).toHaveLength(1);
+  });
+
+  it('acts on the DECISION LED and buzzer pattern ids, also for a refusal', () => {
+    const cases: [boolean, number, number, string[]][] = [
+      [true, 1, 1, ['relay:2500', 'led:2:800', 'beep:80']],
+      [false, 3, 2, ['led:1:200,100,200,100,200', 'beep:400']],
+      [false, 0, 0, ['led:1:200,100,200,100,200']],
+      [true, 0, 0, ['relay:2500', 'led:2:800']],
+    ];
+    for (const [allow, led, buzzer, want] of cases) {
+      const r = rig();
+      connect(r);
+      badgeAnswers(r, fromHex('12' + 'cd'.repeat(32)));
+      r.nfc.target = NFC_ISODEP;
+      r.clock.advance(400);
+      const tapSeq = r.host.of(MSG_TAP)[0]![1] as number;
+      r.out.events = [];
+      r.host.send({ 0: MSG_DECISION, 2: tapSeq, 3: allow, 4: 0, 5: led, 6: buzzer, 7: 0 });
+      r.clock.advance(10);
+      expect(r.out.events).toEqual(want);
+    }
   });
 
   it('skips expired challenges', () => {

@@ -1,6 +1,6 @@
 /**
- * Door and feedback: acts only on authenticated DECISION messages. Granted: relay pulse, green LED and a
- * short beep; denied: red LED and a long beep. The relay pulse is capped so a decision cannot hold a door
+ * Door and feedback: acts only on authenticated DECISION messages: relay pulse when granted, then the LED and
+ * buzzer patterns the DECISION names. The relay pulse is capped so a decision cannot hold a door
  * open indefinitely. The LED and buzzer patterns are literals at their use, not module constants: booted from
  * Storage, function text stays in flash, while a module-level array would hold RAM for the reader's lifetime.
  */
@@ -21,18 +21,31 @@ export class Door {
     this.opened = 0;
   }
 
-  /** An authenticated decision for the latest tap; `ms` 0 means the configured pulse. */
-  decide(allow: boolean, ms: number): void {
+  /**
+   * An authenticated decision for the latest tap; `ms` 0 means the configured pulse. `led` and `buzzer` are the
+   * DECISION's pattern ids (the host engine's numbering, host/src/engine/codes.ts): LED 1 green, 2 amber,
+   * 3 red, 0 by the verdict; buzzer 0 silent, 1 short, 2 long.
+   */
+  decide(allow: boolean, ms: number, led: number, buzzer: number): void {
     if (allow) {
       ms = ms > 0 ? Math.min(ms, MAX_RELAY_MS) : this.relayMs;
       this.opened++;
       this.out.relay(ms);
-      this.out.led(LED_GREEN, [800]);
-      this.out.beep([80]);
-    } else {
-      this.out.led(LED_RED, [200, 100, 200, 100, 200]);
-      this.out.beep([400]);
     }
+    const c =
+      led === 1
+        ? LED_GREEN
+        : led === 2
+          ? LED_GREEN | LED_RED
+          : led === 3
+            ? LED_RED
+            : allow
+              ? LED_GREEN
+              : LED_RED;
+    // Steady for green, blinking for anything else, so amber and red also read apart by eye.
+    this.out.led(c, c === LED_GREEN ? [800] : [200, 100, 200, 100, 200]);
+    if (buzzer === 1) this.out.beep([80]);
+    else if (buzzer === 2) this.out.beep([400]);
   }
 
   /** A tap while the host is unreachable: fail closed, and say so. */

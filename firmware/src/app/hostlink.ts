@@ -9,30 +9,21 @@
  * "no session" ALERT at each heartbeat so the host starts a handshake.
  */
 import {
+  alertPacket,
   type CborMap,
-  Deframer,
-  decodeCbor,
-  encodeCbor,
+  deframe,
   encodeFrame,
-  MAX_FRAME_PAYLOAD,
+  type LeanDeframer,
+  leanDecode,
+  leanDeframer,
+  leanEncode,
+  type Responder,
+  respond,
+  sealFor,
 } from '@badgewire/protocol/device';
 import type { Clock, Link } from '../ports';
 import { MSG_ACK } from './msg';
 import type { Outbox } from './outbox';
-
-/** What the app needs of the protocol's reader channel (ReaderChannel implements it). */
-export interface ReaderSide {
-  receive(
-    b: Uint8Array,
-    now: number,
-  ): { send: Uint8Array[]; body: Uint8Array | null; up: boolean; fail: { code: number } | null };
-  seal(body: Uint8Array, now: number): { ok: boolean; value?: Uint8Array };
-  isUp(): boolean;
-  kick(): Uint8Array;
-  reset(): void;
-  /** Installs a new long-term key (after it was stored durably); the running session continues. */
-  setKey(k: Uint8Array): { ok: boolean };
-}
 
 export interface HostLinkOptions {
   /** The host counts as unreachable after this long without an authenticated record, ms. */
@@ -45,13 +36,14 @@ export interface HostLinkOptions {
 
 export class HostLink {
   link: Link;
-  ch: ReaderSide;
+  /** The BW-SC reader role (protocol responder.ts); its session is `ch.s`. */
+  ch: Responder;
   box: Outbox;
   clock: Clock;
   o: HostLinkOptions;
   /** Handles one host message; false when it could not be stored (no ACK, so the host resends it). */
   onMsg: (m: CborMap) => boolean;
-  df: Deframer;
+  df: LeanDeframer;
   /** Next event seq to transmit. */
   ptr: number;
   /** Highest host seq handled (for our ACKs). */
@@ -62,7 +54,7 @@ export class HostLink {
 
   constructor(
     link: Link,
-    ch: ReaderSide,
+    ch: Responder,
     box: Outbox,
     clock: Clock,
     o: HostLinkOptions,
@@ -79,30 +71,26 @@ export class HostLink {
     this.lastRx = -1e9;
     this.lastAck = 0;
     this.faults = 0;
-    this.df = new Deframer(
-      (p: Uint8Array) => {
-        this.packet(p);
-      },
-      () => {
-        this.faults++;
-      },
-      // The protocol's largest record (a full CHALLENGES pool is ~310 B): never refuse a valid host message.
-      MAX_FRAME_PAYLOAD,
-    );
+    this.df = leanDeframer((p: Uint8Array | null) => {
+      if (p) this.packet(p);
+      else this.faults++;
+    });
     link.onData((c: Uint8Array) => {
-      this.df.push(c);
+      deframe(this.df, c);
     });
     link.onClose(() => {
       // BLE disconnect or serial loss: the session is gone; events stay queued for the next one.
-      this.ch.reset();
-      this.df.reset();
+      this.ch.s = null;
+      this.ch.p = null;
+      this.df = leanDeframer(this.df.f);
       this.ptr = this.box.head;
+      this.box.spill();
     });
   }
 
   /** The host answered recently over an authenticated session: only then may the door act on anything. */
   online(): boolean {
-    return this.ch.isUp() && this.clock.now() - this.lastRx < this.o.dead;
+    return this.ch.s !== null && this.clock.now() - this.lastRx < this.o.dead;
   }
 
   tx(packet: Uint8Array): boolean {
@@ -111,7 +99,7 @@ export class HostLink {
 
   packet(p: Uint8Array): void {
     const now = this.clock.now();
-    const st = this.ch.receive(p, now);
+    const st = respond(this.ch, p, now);
     for (let i = 0; i < st.send.length; i++) this.tx(st.send[i] as Uint8Array);
     if (st.fail) this.faults++;
     if (st.up) {
@@ -122,7 +110,7 @@ export class HostLink {
     }
     if (st.body) {
       this.lastRx = now;
-      const r = decodeCbor(st.body);
+      const r = leanDecode(st.body);
       const m = r.ok ? (r.value as CborMap) : null;
       const seq = m ? m[1] : 0;
       if (!m || typeof m !== 'object' || typeof m[0] !== 'number' || typeof seq !== 'number') this.faults++;
@@ -144,27 +132,30 @@ export class HostLink {
 
   /** Seals and sends one unsequenced message now; false without a session or when the link is busy. */
   send(m: CborMap): boolean {
-    if (!this.ch.isUp()) return false;
+    if (!this.ch.s) return false;
     m[1] = 0;
-    const r = this.ch.seal(encodeCbor(m), this.clock.now());
+    const r = sealFor(this.ch, leanEncode(m), this.clock.now());
     return r.ok && this.tx(r.value as Uint8Array);
   }
 
-  /** Queues a durable event (its seq is assigned here and returned) and tries to deliver it. */
-  event(m: CborMap): number {
+  /**
+   * Queues an event (its seq is assigned here and returned) and tries to deliver it. `hold`: it may wait in
+   * the outbox's RAM window while the host is online (sightings); otherwise it is in flash before it is sent.
+   */
+  event(m: CborMap, hold: boolean): number {
     m[1] = this.box.next;
-    const seq = this.box.store(encodeCbor(m));
+    const seq = this.box.store(leanEncode(m), hold && this.online());
     if (this.ptr < this.box.head) this.ptr = this.box.head;
     this.pump();
     return seq;
   }
 
   pump(): void {
-    if (!this.ch.isUp()) return;
+    if (!this.ch.s) return;
     while (this.ptr < this.box.next && this.ptr - this.box.head < this.o.win) {
       const b = this.box.get(this.ptr);
       if (b) {
-        const r = this.ch.seal(b, this.clock.now());
+        const r = sealFor(this.ch, b, this.clock.now());
         if (!r.ok || !this.tx(r.value as Uint8Array)) return;
       }
       this.ptr++;
@@ -174,8 +165,11 @@ export class HostLink {
   /** Called every heartbeat period by the app with its health report (a HEARTBEAT map). */
   beat(health: CborMap): void {
     const now = this.clock.now();
-    if (!this.ch.isUp()) {
-      this.tx(this.ch.kick());
+    // Whatever the host has not acknowledged within a heartbeat period goes to flash.
+    this.box.spill();
+    if (!this.ch.s) {
+      // The clear "no session" ALERT (E_CH_NO_SESSION = 403) prompts the host to handshake.
+      this.tx(alertPacket(403));
       return;
     }
     if (this.box.size() > 0 && now - this.lastAck >= this.o.rto) {

@@ -6,15 +6,24 @@
  * ring is the stated trade-off for a device with 40 KB of flash. Stored bytes are events as sent (badge
  * ciphertext and reader metadata), never anything else.
  *
- * Flash wear: an event costs one record write and, once acknowledged, one erase. The meta record `bwq`
- * ({h: scan start, r: seq reservation, lost}) is rewritten only every RESERVE events: after a reboot the
- * queue is rebuilt by scanning the slots between h and r, and numbering resumes after the last record
- * found (or at r when none is left, which the post-handshake ACK base tells the host to skip to).
+ * Flash wear: a stored event costs one record write and, once acknowledged, one erase. While the host is
+ * online, sightings are held in a small RAM window instead (`store(bytes, true)`) and reach flash only if
+ * the host has not acknowledged them by the next `spill()` (every heartbeat, at link loss) or when the window
+ * is full; the host acknowledges only what it has stored durably, so an acknowledged event is never lost.
+ * What the window risks is the last heartbeat period of unacknowledged sightings at a power cut: a sighting is
+ * one sample of a badge that advertises every few seconds and is forwarded again after the de-dup window,
+ * so nothing is lost that the reader would not see again. Taps, and every event while the host is
+ * unreachable, go to flash before they are sent. The meta record `bwq` ({h: scan start, r: seq reservation,
+ * lost}) is rewritten only every RESERVE events: after a reboot the queue is rebuilt by scanning the slots
+ * between h and r, and numbering resumes after the last record found (or at r when none is left, which the
+ * post-handshake ACK base tells the host to skip to).
  */
 import type { Flash } from '../ports';
 
 const META = 'bwq';
-const RESERVE = 32;
+const RESERVE = 128;
+/** Sightings held in RAM at most (each ~60 bytes: a handful of JsVars). */
+const WINDOW = 8;
 
 interface Meta {
   h: number;
@@ -32,6 +41,9 @@ export class Outbox {
   /** Every seq below this may have been used (persisted ahead of use). */
   resv: number;
   lost: number;
+  /** Events from seq `disk` on are held in RAM (`mem[i]` is seq disk + i); everything before is in flash. */
+  disk: number;
+  mem: Uint8Array[];
 
   constructor(flash: Flash, cap: number) {
     this.flash = flash;
@@ -51,6 +63,8 @@ export class Outbox {
     this.head = first < 0 ? r : first;
     this.next = first < 0 ? r : last + 1;
     this.resv = r;
+    this.disk = this.next;
+    this.mem = [];
   }
 
   size(): number {
@@ -65,30 +79,45 @@ export class Outbox {
     this.flash.writeJSON(META, { h: this.head, r: this.resv, lost: this.lost });
   }
 
-  /** Stores the encoded event under seq `next` (the reservation is persisted before use). */
-  store(bytes: Uint8Array): number {
+  /**
+   * Queues the encoded event under seq `next` (the reservation is persisted before use); `hold` keeps it in the
+   * RAM window instead of flash (a sighting while the host is online).
+   */
+  store(bytes: Uint8Array, hold: boolean): number {
     const seq = this.next;
     if (seq >= this.resv) {
       this.resv = seq + RESERVE;
       this.save();
     }
     if (this.size() >= this.cap) {
-      this.flash.erase(this.name(this.head));
-      this.head++;
+      this.ack(this.head);
       this.lost++;
     }
-    const rec = new Uint8Array(bytes.length + 4);
-    rec[0] = (seq >>> 24) & 255;
-    rec[1] = (seq >>> 16) & 255;
-    rec[2] = (seq >>> 8) & 255;
-    rec[3] = seq & 255;
-    rec.set(bytes, 4);
-    this.flash.write(this.name(seq), rec);
     this.next = seq + 1;
+    this.mem.push(bytes);
+    if (!hold || this.mem.length > WINDOW) this.spill();
     return seq;
   }
 
+  /** Writes every event of the RAM window to flash, in order. */
+  spill(): void {
+    for (let i = 0; i < this.mem.length; i++) {
+      const seq = this.disk + i;
+      const b = this.mem[i] as Uint8Array;
+      const rec = new Uint8Array(b.length + 4);
+      rec[0] = (seq >>> 24) & 255;
+      rec[1] = (seq >>> 16) & 255;
+      rec[2] = (seq >>> 8) & 255;
+      rec[3] = seq & 255;
+      rec.set(b, 4);
+      this.flash.write(this.name(seq), rec);
+    }
+    this.disk = this.next;
+    this.mem = [];
+  }
+
   get(seq: number): Uint8Array | undefined {
+    if (seq >= this.disk) return this.mem[seq - this.disk];
     const b = this.flash.read(this.name(seq));
     if (!b || b.length < 4) return undefined;
     // A slot holds one seq at a time (its first 4 bytes): a record of another seq means this one is gone.
@@ -104,10 +133,14 @@ export class Outbox {
   ack(seq: number): void {
     if (seq < this.head) return;
     const to = Math.min(seq + 1, this.next);
-    for (let s = this.head; s < to; s++) this.flash.erase(this.name(s));
+    for (let s = this.head; s < to && s < this.disk; s++) this.flash.erase(this.name(s));
+    if (to > this.disk) {
+      this.mem.splice(0, to - this.disk);
+      this.disk = to;
+    }
     this.head = to;
     if (seq >= this.next) {
-      this.head = this.next = seq + 1;
+      this.head = this.next = this.disk = seq + 1;
       if (this.next >= this.resv) {
         this.resv = this.next + RESERVE;
         this.save();

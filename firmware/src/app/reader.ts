@@ -5,7 +5,7 @@
  * answered locally with the "offline" pattern. Never holds anything but current rotating IDs, opaque tap
  * frames and its own configuration.
  */
-import { type CborMap, createReaderChannel, encodeCbor } from '@badgewire/protocol/device';
+import { type CborMap, leanEncode, responder, setResponderKey } from '@badgewire/protocol/device';
 import type {
   Advert,
   Aes128,
@@ -145,14 +145,14 @@ export class Reader {
 
   sighting(a: Advert): void {
     if (this.seen.accept(a, this.p.clock.now()))
-      this.host.event({ 0: MSG_SIGHTING, 2: a.data, 3: a.rssi, 4: this.ms() });
+      this.host.event({ 0: MSG_SIGHTING, 2: a.data, 3: a.rssi, 4: this.ms() }, true);
   }
 
   tap(kind: number, frame: Uint8Array, chal: Uint8Array | null): void {
     const m: CborMap = { 0: MSG_TAP, 2: frame, 3: kind, 5: this.ms() };
     if (chal && this.usedId >= 0) m[4] = this.usedId;
     if (!this.host.online()) this.door.offline();
-    this.tapSeq = this.host.event(m);
+    this.tapSeq = this.host.event(m, false);
     this.tapAt = this.p.clock.now();
   }
 
@@ -177,7 +177,8 @@ export class Reader {
     if (t === MSG_DECISION) {
       // Only an answer to the latest tap, while the host is reachable and the tap is fresh: never a stale one.
       const fresh = m[2] === this.tapSeq && this.p.clock.now() - this.tapAt <= this.t.decideMs;
-      if (fresh && this.host.online()) this.door.decide(m[3] === true, typeof m[4] === 'number' ? m[4] : 0);
+      if (fresh && this.host.online())
+        this.door.decide(m[3] === true, typeof m[4] === 'number' ? m[4] : 0, m[5] as number, m[6] as number);
     } else if (t === MSG_CHALLENGES) {
       const list = m[2];
       const ttl = m[3];
@@ -204,7 +205,7 @@ export class Reader {
       // The new key is in flash before the channel uses it or the host hears the ACK.
       const k = m[2];
       if (!(k instanceof Uint8Array) || !saveKey(this.p.flash, k)) return false;
-      this.host.ch.setKey(k);
+      setResponderKey(this.host.ch, k);
     }
     return true;
   }
@@ -241,9 +242,7 @@ export class Reader {
 export function startReader(p: ReaderPorts, t: ReaderTuning, ver: string): Reader | null {
   let cfg = loadConfig(p.flash);
   // AUTH info is a CBOR map with HEARTBEAT's keys: 5 = firmware version (protocol encodeAuthInfo).
-  let ch = cfg
-    ? createReaderChannel(p.aes, p.rnd, { readerId: cfg.id, key: cfg.key, info: encodeCbor({ 5: ver }) })
-    : null;
+  let ch = cfg ? responder(p.aes, p.rnd, cfg.id, cfg.key, leanEncode({ 5: ver })) : null;
   if (!cfg || !ch || !ch.ok) {
     // The text is a literal here, not a module constant, so it stays in flash instead of holding RAM.
     p.sys.log(

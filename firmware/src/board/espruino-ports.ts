@@ -189,8 +189,10 @@ export function espruinoOutputs(p: Pins): Outputs {
       }, ms);
     },
     led: (color: number, pattern: number[]) => {
-      const pin = color & 2 ? p.green : color & 1 ? p.red : p.blue;
-      if (pin >= 0) digitalPulse(pin, 1, pattern);
+      // A colour is a bit set (ports.ts LED_*): amber lights red and green together.
+      if (color & 1 && p.red >= 0) digitalPulse(p.red, 1, pattern);
+      if (color & 2 && p.green >= 0) digitalPulse(p.green, 1, pattern);
+      if (color & 4 && p.blue >= 0) digitalPulse(p.blue, 1, pattern);
     },
     beep: (pattern: number[]) => {
       if (p.buzzer >= 0) digitalPulse(p.buzzer, 1, pattern);

@@ -4,3 +4,4 @@ export * from './cobs';
 export * from './crc';
 export * from './deframer';
 export * from './frame';
+export * from './lean-deframer';

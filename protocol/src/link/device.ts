@@ -5,5 +5,6 @@ export * from './messages';
 export * from './packet';
 export * from './reader-channel';
 export * from './record';
+export * from './responder';
 export * from './session';
 export * from './step';
