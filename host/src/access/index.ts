@@ -3,3 +3,4 @@ export * from './leads';
 export * from './policy';
 export * from './presence';
 export * from './relay';
+export * from './time-base';

@@ -3,6 +3,10 @@
  * flagged (wire.md §9.1: the BLE EphID is replayable inside its window, so a relay shows up as an
  * impossible journey). Keyed by whatever the caller passes; pass the EphID hex, which rotates every slot,
  * so this keeps no stable identifier beyond `horizonMs`. Time injected.
+ *
+ * Time base: every `atMs` must be on the host clock. The engine passes the reader's uptime stamp mapped to
+ * host time (./time-base: host receive time minus the reader's smallest observed delay), never two readers'
+ * raw uptimes, which start at each reader's boot and cannot be compared with each other.
  */
 export interface ReaderPosition {
   id: string;
@@ -41,7 +45,8 @@ export class RelayDetector {
   /** Records a sighting; returns a flag when it and the previous one of `key` imply an impossible speed. */
   observe(key: string, readerId: string, atMs: number): RelayFlag | null {
     const prev = this.last.get(key);
-    this.last.set(key, { reader: readerId, atMs: atMs });
+    // A late-delivered (older) sighting is compared but does not replace a newer one as "last seen".
+    if (prev === undefined || atMs >= prev.atMs) this.last.set(key, { reader: readerId, atMs: atMs });
     if (prev === undefined || prev.reader === readerId) return null;
     const dt = Math.abs(atMs - prev.atMs);
     if (dt > this.horizonMs) return null;

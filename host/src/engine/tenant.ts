@@ -43,6 +43,7 @@ import {
   Presence,
   type PresenceConfig,
   type PresenceEvent,
+  ReaderTimeBase,
   RelayDetector,
 } from '../access/index';
 import type { Journal, JournalEventInput } from '../journal/index';
@@ -145,6 +146,7 @@ export class TenantEngine {
   private readonly leads = new LeadCapture();
   private readonly presence: Presence;
   private readonly relay: RelayDetector;
+  private readonly timeBase: ReaderTimeBase;
   private readonly recent = new Map<string, Outcome>();
 
   constructor(
@@ -165,6 +167,7 @@ export class TenantEngine {
     this.sunRefs = sun?.refs ?? new Map();
     this.presence = new Presence(s.presence);
     const placed = s.readers.filter((r) => r.x !== undefined && r.y !== undefined);
+    this.timeBase = new ReaderTimeBase();
     this.relay = new RelayDetector({
       readers: placed.map((r) => ({ id: r.id, x: r.x as number, y: r.y as number, zone: r.zone })),
       ...s.relay,
@@ -203,7 +206,9 @@ export class TenantEngine {
     const ref = res.value.badge;
     const rows = [this.row(id, 'sighting', r, at, { ref, rssi: m.rssi, slot: res.value.slot })];
     // Keyed by the EphID, which rotates every slot: the detector holds no stable badge id.
-    const flag = adv.ok ? this.relay.observe(toHex(adv.value.eph), r.id, at) : null;
+    // Compared on the host clock: the reader's uptime stamp mapped through its offset (./access/time-base).
+    const seenAt = this.timeBase.map(r.id, m.uptimeMs, at);
+    const flag = adv.ok ? this.relay.observe(toHex(adv.value.eph), r.id, seenAt) : null;
     if (flag) {
       this.stats.alerts++;
       rows.push(
