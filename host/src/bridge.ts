@@ -199,9 +199,12 @@ export async function startBridge(config: BridgeConfig, opts: StartOptions): Pro
 
   let backingUp: Promise<string[]> | null = null;
   const backup = () => {
-    backingUp ??= backupAll({ tenants: config.tenants, ...config.backup }, keys, stores, now).finally(() => {
-      backingUp = null;
-    });
+    const host = { dataDir: config.dataDir, clientsFile: config.api.clientsFile };
+    backingUp ??= backupAll({ tenants: config.tenants, ...config.backup, host }, keys, stores, now).finally(
+      () => {
+        backingUp = null;
+      },
+    );
     return backingUp;
   };
   const timer = setInterval(() => {

@@ -1,15 +1,16 @@
 /**
  * `openSnapshot` decodes untrusted files: on random bytes and on mutations of a real snapshot it throws only
- * E_BACKUP_FORMAT or E_BACKUP_AUTH, and never returns an image that differs from the original.
+ * E_BACKUP_FORMAT or E_BACKUP_AUTH, and never returns an image that differs from the original. The same for
+ * `openHostState` (audit trails, API clients, reader records).
  * FUZZ_RUNS overrides the default of 100 000 runs.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openSnapshot, snapshotTenant } from '../src/backup/index';
+import { openHostState, openSnapshot, snapshotHostState, snapshotTenant } from '../src/backup/index';
 import { BadgewireError } from '../src/errors';
 import { TenantStores } from '../src/journal/index';
 
@@ -74,5 +75,50 @@ describe('snapshot decoder fuzz', () => {
       { numRuns: Math.ceil((RUNS * 3) / 4) },
     );
     check(file, key, original);
+  });
+});
+
+describe('host state decoder fuzz', () => {
+  it('rejects random bytes and every mutation of a real host state snapshot with a typed error', () => {
+    const key = new Uint8Array(randomBytes(32));
+    const data = join(dir, 'host-data');
+    mkdirSync(join(data, 'audit'), { recursive: true });
+    writeFileSync(join(data, 'audit', 'acme.jsonl'), '{"seq":1}\n');
+    writeFileSync(join(data, 'api-clients.json'), '{"acme-ops/k1":1}');
+    const path = snapshotHostState({ dataDir: data, clientsFile: null }, join(dir, 'hb'), key, {
+      hourly: 1,
+      daily: 0,
+      weekly: 0,
+      monthly: 0,
+    });
+    const file = new Uint8Array(readFileSync(path));
+    const names = openHostState(file, key).entries.map((e) => e.name);
+    expect(names).toEqual(['audit/acme.jsonl', 'api-clients.json']);
+    const typed = (m: Uint8Array) => {
+      try {
+        openHostState(m, key);
+        expect(Buffer.compare(Buffer.from(m), Buffer.from(file))).toBe(0);
+      } catch (e) {
+        expect(e).toBeInstanceOf(BadgewireError);
+        expect(['E_BACKUP_FORMAT', 'E_BACKUP_AUTH']).toContain((e as BadgewireError).code);
+      }
+    };
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => typed(bytes)),
+      { numRuns: Math.ceil(RUNS / 4) },
+    );
+    fc.assert(
+      fc.property(
+        fc.nat({ max: file.length - 1 }),
+        fc.integer({ min: 1, max: 255 }),
+        fc.boolean(),
+        (at, v, cut) => {
+          const m = cut ? file.subarray(0, at) : file.slice();
+          if (!cut) m[at]! ^= v;
+          typed(m);
+        },
+      ),
+      { numRuns: Math.ceil((RUNS * 3) / 4) },
+    );
   });
 });

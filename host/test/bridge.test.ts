@@ -127,6 +127,7 @@ describe('bridge composition root', () => {
       const files = await b.backup();
       expect(files.map((f) => f.slice(config.backup.dir.length + 1).split('--')[0])).toEqual([
         'acme',
+        'host',
         'keystore',
       ]);
       expect(readdirSync(config.backup.dir).some((f) => f.endsWith('.bwbak'))).toBe(true);

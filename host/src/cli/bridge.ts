@@ -1,11 +1,12 @@
 /**
  * `badgewire bridge`: `--config FILE` runs the bridge (../bridge); `backup` takes encrypted snapshots of every
- * tenant plus a copy of the sealed key store and applies the retention policy; `restore` puts one tenant's
- * snapshot back (with the bridge stopped).
+ * tenant and of the bridge's own state (API audit trails, API clients, reader records) plus a copy of the
+ * sealed key store, and applies the retention policy; `restore` puts one tenant's snapshot (`.bwbak`, with
+ * --tenant) or the host state snapshot (`.bwhost`) back, with the bridge stopped.
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { backupAll, restoreTenant } from '../backup/index';
+import { backupAll, isHostStateFile, restoreHostState, restoreTenant } from '../backup/index';
 import { type BridgeConfig, loadConfig } from '../config/index';
 import { BadgewireError } from '../errors';
 import { TenantStores } from '../journal/index';
@@ -46,7 +47,8 @@ export function registerBridgeCommand(
         const ks = openKeyStoreAt(c.keyStore, io.env, io.now);
         const stores = new TenantStores({ dataDir: c.dataDir, keys: ks });
         try {
-          for (const p of await backupAll({ tenants: c.tenants, ...c.backup }, ks, stores, io.now))
+          const host = { dataDir: c.dataDir, clientsFile: c.api.clientsFile };
+          for (const p of await backupAll({ tenants: c.tenants, ...c.backup, host }, ks, stores, io.now))
             io.out(`wrote ${p}`);
         } finally {
           await stores.closeAll();
@@ -56,20 +58,32 @@ export function registerBridgeCommand(
 
   bridge
     .command('restore')
-    .description("restore one tenant's journal from a snapshot (stop the bridge first)")
-    .requiredOption('--tenant <id>', 'tenant to restore')
-    .requiredOption('--from <file>', 'snapshot file (.bwbak)')
+    .description(
+      "restore one tenant's journal (.bwbak, with --tenant) or the bridge's own state (.bwhost); stop the bridge first",
+    )
+    .option('--tenant <id>', 'tenant to restore (journal snapshots)')
+    .requiredOption('--from <file>', 'snapshot file (.bwbak or .bwhost)')
     .action(
-      guarded(io, (o: { tenant: string; from: string }, cmd: Command) => {
+      guarded(io, (o: { tenant?: string; from: string }, cmd: Command) => {
         const c = loadConfig(configOf(cmd));
         const ks = openKeyStoreAt(c.keyStore, io.env, io.now);
-        const stores = new TenantStores({ dataDir: c.dataDir, keys: ks });
         let file: Uint8Array;
         try {
           file = new Uint8Array(readFileSync(o.from));
         } catch (e) {
           throw new BadgewireError('E_BACKUP_IO', 'cannot read the snapshot file', {}, { cause: e });
         }
+        if (isHostStateFile(o.from)) {
+          const names = restoreHostState(file, ks.backupKey(), {
+            dataDir: c.dataDir,
+            clientsFile: c.api.clientsFile,
+          });
+          io.out(`restored host state: ${names.join(', ') || 'nothing to restore'}`);
+          return;
+        }
+        if (!o.tenant)
+          throw new BadgewireError('E_CONFIG_READ', 'give --tenant ID to restore a journal snapshot', {});
+        const stores = new TenantStores({ dataDir: c.dataDir, keys: ks });
         const h = restoreTenant(stores, o.tenant, file, ks.backupKey());
         io.out(
           `restored tenant ${h.tenant} to position ${h.lastPos} (snapshot of ${new Date(h.createdAt).toISOString()})`,
