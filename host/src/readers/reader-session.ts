@@ -4,9 +4,11 @@
  * keeps one timer armed at the session's `wakeAt`.
  *
  * Events (SIGHTING, TAP) go upward only through `onEvent`, whose promise resolves after the journal write;
- * only then is the seq reported durable and the ACK sent. Events are stored one at a time in order, so the
- * cumulative ACK never covers an event whose write is still pending or failed; a failed write rewinds the
- * session so the reader's resend is delivered again.
+ * only then is the seq reported durable and the ACK sent, so the cumulative ACK never covers an event whose
+ * write is still pending or failed; a failed write rewinds the session so the reader's resend is delivered
+ * again. By default events are stored one at a time in order. With `groupCommit` on (for an `onEvent` that is
+ * idempotent per reader and seq, as the engine and the journal are), the events delivered within one turn go
+ * up together, so their rows share one journal transaction, and one cumulative ACK covers the batch.
  */
 import {
   type Clock,
@@ -67,6 +69,8 @@ export interface ReaderSessionOptions {
   onDurable?(s: ReaderSession, seq: number): void;
   /** The reader proved its previous key: a rekey has not taken effect. */
   onPrevKey?(s: ReaderSession): void;
+  /** Hand each turn's events to `onEvent` together and ACK them once (see `groupCommit`). */
+  groupCommit?: boolean;
   random?: Random;
   heartbeatMs?: number;
   deadMs?: number;
@@ -94,9 +98,17 @@ export class ReaderSession {
   private served: string | null = null;
   /** Bumped when a write fails: events delivered before the rewind are dropped and come again in order. */
   private epoch = 0;
+  /**
+   * Events delivered in this turn, stored together once the turn's synchronous work is done. Only for an
+   * idempotent `onEvent`: after a failed write, events of the batch stored behind the failure are delivered
+   * (and handed up) again.
+   */
+  groupCommit: boolean;
+  private batch: ReaderEvent[] = [];
 
   constructor(o: ReaderSessionOptions) {
     this.o = o;
+    this.groupCommit = o.groupCommit ?? false;
     this.channel = new HostChannel(fastAes, o.random ?? secureRandom, {
       lookup: o.lookup,
       records: fastRecordCipher,
@@ -218,6 +230,11 @@ export class ReaderSession {
     if (msg.type === MSG_ERROR) this.fault({ ok: false, code: msg.code, at: -1 });
     if ((msg.type !== MSG_SIGHTING && msg.type !== MSG_TAP) || d.seq === 0 || this.readerId === null) return;
     const ev: ReaderEvent = { readerId: this.readerId, seq: d.seq, msg };
+    if (this.groupCommit) {
+      this.batch.push(ev);
+      if (this.batch.length === 1) queueMicrotask(() => this.storeBatch());
+      return;
+    }
     const ep = this.epoch;
     this.storing = this.storing.then(() => {
       if (ep !== this.epoch || this.closed) return;
@@ -232,6 +249,40 @@ export class ReaderSession {
           if (!this.closed) this.apply(this.session.rewind(this.o.clock.now()));
         },
       );
+    });
+  }
+
+  /**
+   * Stores the turn's events together (after the batches before it), then acknowledges the longest prefix
+   * that was stored: one ACK for the batch. A failed write rewinds to that prefix; the reader resends the rest.
+   */
+  private storeBatch(): void {
+    const evs = this.batch;
+    this.batch = [];
+    if (evs.length === 0) return;
+    const ep = this.epoch;
+    this.storing = this.storing.then(() => {
+      if (ep !== this.epoch || this.closed) return;
+      const writes = evs.map((ev) =>
+        this.o.onEvent(ev).then(
+          () => true,
+          () => false,
+        ),
+      );
+      return Promise.all(writes).then((ok) => {
+        if (this.closed) return;
+        let n = 0;
+        while (n < ok.length && ok[n]) n++;
+        if (n > 0) {
+          const seq = (evs[n - 1] as ReaderEvent).seq;
+          this.o.onDurable?.(this, seq);
+          this.apply(this.session.durable(seq, this.o.clock.now()));
+        }
+        if (n < ok.length) {
+          this.epoch++;
+          this.apply(this.session.rewind(this.o.clock.now()));
+        }
+      });
     });
   }
 }

@@ -170,6 +170,9 @@ export class SimHost {
   /** A reader's transport arrives (serial port opened, BLE connected, memory link made). */
   attach(link: Link): ReaderSession {
     const s = this.hub.attach(link, 'serial');
+    // This host is idempotent per reader and seq (`journalIds`, the journal's unique ids): a turn's events can
+    // share one journal transaction and one ACK.
+    s.groupCommit = true;
     return s;
   }
 
@@ -289,13 +292,6 @@ export class SimHost {
       else code = v.code;
     }
     if (code !== 0) bump(this.stats.tapRefusals, errorName(code));
-    await this.append(journal, {
-      id,
-      kind: 'tap',
-      readerId: spec.id,
-      at: atMs,
-      data: { ref, code, kind: m.kind },
-    });
     const d =
       ref === null
         ? this.policy.denyCredential(code)
@@ -308,32 +304,28 @@ export class SimHost {
               led: 'green' as const,
               buzzer: 'short' as const,
             };
-    if (spec.role === 'booth' && ref !== null) {
-      const lead = this.leads.capture(spec.exhibitor ?? spec.id, ref, atMs);
-      if (lead.fresh) {
-        this.stats.leads++;
-        await this.append(journal, {
-          id: `${id}:lead`,
-          kind: 'lead',
-          readerId: spec.id,
-          at: atMs,
-          data: { ref },
-        });
-      }
-    }
-    if (d.allow) this.stats.allow++;
-    else {
-      this.stats.deny++;
-      bump(this.stats.denyReasons, d.reason);
-    }
-    this.stats.decisionLog.push([nowS, d.allow]);
-    await this.append(journal, {
+    const lead =
+      spec.role === 'booth' && ref !== null && this.leads.capture(spec.exhibitor ?? spec.id, ref, atMs).fresh;
+    // The tap, its lead and its decision go into one journal batch, as the bridge's engine writes them.
+    const rows: Parameters<SimHost['append']>[1][] = [
+      { id, kind: 'tap', readerId: spec.id, at: atMs, data: { ref, code, kind: m.kind } },
+    ];
+    if (lead) rows.push({ id: `${id}:lead`, kind: 'lead', readerId: spec.id, at: atMs, data: { ref } });
+    rows.push({
       id: `${id}:decision`,
       kind: 'decision',
       readerId: spec.id,
       at: atMs,
       data: { ref, allow: d.allow, reason: d.reason },
     });
+    await Promise.all(rows.map((r) => this.append(journal, r)));
+    if (lead) this.stats.leads++;
+    if (d.allow) this.stats.allow++;
+    else {
+      this.stats.deny++;
+      bump(this.stats.denyReasons, d.reason);
+    }
+    this.stats.decisionLog.push([nowS, d.allow]);
     this.hub.decide(ev.readerId, {
       tapSeq: ev.seq,
       allow: d.allow,

@@ -86,6 +86,8 @@ export class SimReader {
   private nowMs = 0;
   /** EphID (first 52 bits, as a number: collisions are 2^-52) -> when it was last reported. */
   private readonly seenEph = new Map<number, number>();
+  /** Table size that triggers the next prune: doubles when a prune frees little, so pruning stays amortised O(1). */
+  private pruneAt = 4096;
   private pool: { id: number; bytes: Uint8Array; until: number }[] = [];
 
   constructor(
@@ -157,6 +159,7 @@ export class SimReader {
     this.session = null;
     this.deframer = null;
     this.seenEph.clear();
+    this.pruneAt = 4096;
     this.pool = [];
     const l = this.link;
     this.link = null;
@@ -175,7 +178,7 @@ export class SimReader {
     const last = this.seenEph.get(k);
     if (last !== undefined && nowMs - last < this.dedupMs) return false;
     this.seenEph.set(k, nowMs);
-    if (this.seenEph.size > 4096) this.prune(nowMs);
+    if (this.seenEph.size > this.pruneAt) this.prune(nowMs);
     this.stats.sightings++;
     this.event({ type: 16, seq: 0, adv, rssi, uptimeMs: nowMs - this.bootMs }, nowMs);
     return true;
@@ -225,6 +228,7 @@ export class SimReader {
 
   private prune(nowMs: number): void {
     for (const [k, t] of this.seenEph) if (nowMs - t >= this.dedupMs) this.seenEph.delete(k);
+    this.pruneAt = Math.max(4096, 2 * this.seenEph.size);
   }
 
   private apply(out: SessionOut | undefined): void {
