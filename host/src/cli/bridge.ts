@@ -12,6 +12,7 @@ import { BadgewireError } from '../errors';
 import { TenantStores } from '../journal/index';
 import { openKeyStoreAt } from '../keys/index';
 import { type CliIo, guarded } from './common';
+import { simReaderCommand } from './sim-reader';
 
 /** `--config` belongs to `bridge` and is read from there, so it may come before or after the subcommand. */
 function configOf(cmd: Command): string {
@@ -89,6 +90,18 @@ export function registerBridgeCommand(
           `restored tenant ${h.tenant} to position ${h.lastPos} (snapshot of ${new Date(h.createdAt).toISOString()})`,
         );
       }),
+    );
+  bridge
+    .command('sim-reader')
+    .description('run a simulated reader on a new pseudo-terminal (for trying the bridge without hardware)')
+    .requiredOption('--reader <id>', 'reader id (16 hex digits), as in the bridge config')
+    .requiredOption('--key-file <file>', 'the reader key written by `keys create-reader --out`')
+    .requiredOption('--pty <path>', 'where to create the pty the bridge opens (readers[].transport.path)')
+    .option('--every <ms>', 'report a badge sighting this often', '2000')
+    .action(
+      guarded(io, (o: { reader: string; keyFile: string; pty: string; every: string }) =>
+        simReaderCommand(o, io.out),
+      ),
     );
   return bridge;
 }

@@ -35,7 +35,8 @@ export function transport(c: Checker, path: string, v: unknown): ReaderTransport
   if (t.path !== undefined) {
     for (const k of ['vid', 'pid', 'serialNumber'])
       if (k in t) c.add(join(path, k), 'give either path or vid/pid, not both');
-    const p = c.str(join(path, 'path'), t.path);
+    // Relative like every other path in the file: against the config file's directory.
+    const p = c.file(join(path, 'path'), t.path);
     return p ? { type: 'serial', path: p, baudRate } : undefined;
   }
   if (t.vid === undefined && t.pid === undefined) {
