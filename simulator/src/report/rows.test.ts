@@ -47,6 +47,7 @@ function run(): RunResult {
       {
         reader: 'door-q',
         role: 'door',
+        firmware: true,
         online: true,
         sightings: 812,
         taps: 40,
@@ -60,6 +61,7 @@ function run(): RunResult {
       {
         reader: 'booth-z',
         role: 'booth',
+        firmware: false,
         online: false,
         sightings: 93,
         taps: 37,
@@ -97,6 +99,7 @@ describe('report rows: one model, two renderers', () => {
     expect(textRow(text, 'door-q')).toEqual([
       'door-q',
       'door',
+      'firmware',
       'online',
       '812',
       '40',
@@ -109,6 +112,7 @@ describe('report rows: one model, two renderers', () => {
     expect(htmlRow(html, 'booth-z')).toEqual([
       'booth-z',
       'booth',
+      'model',
       'revoked',
       '93',
       '37',

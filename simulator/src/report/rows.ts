@@ -81,6 +81,7 @@ export function readersTable(r: RunResult): Table {
     head: [
       'reader',
       'role',
+      'runs',
       'state',
       'sightings',
       'taps',
@@ -93,6 +94,7 @@ export function readersTable(r: RunResult): Table {
     rows: r.readerHealth.map((h) => [
       h.reader,
       h.role,
+      h.firmware ? 'firmware' : 'model',
       h.stolen ? 'revoked' : h.online ? 'online' : 'offline',
       h.sightings,
       h.taps,

@@ -105,15 +105,12 @@ export function planFault(f: FaultSpec, w: World): ActiveFault {
               w2.host.start();
               for (const n of w2.nodes)
                 if (n.reader.powered) n.reader.attach(await w2.connect(n), w2.clock.now());
-              for (const fr of w2.fwReaders) w2.plugFirmware(fr);
             },
           },
         ],
         report: (w2, lost) => {
-          const up =
-            w2.nodes.filter((n) => !n.stolen && n.reader.isUp()).length +
-            w2.fwReaders.filter((f) => w2.host.sessionUp(f.idHex)).length;
-          const want = w2.nodes.filter((n) => !n.stolen).length + w2.fwReaders.length;
+          const up = w2.nodes.filter((n) => !n.stolen && n.reader.isUp()).length;
+          const want = w2.nodes.filter((n) => !n.stolen).length;
           return {
             kind: f.kind,
             target: 'host',

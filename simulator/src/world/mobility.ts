@@ -6,6 +6,7 @@
 import { TAP_CHALLENGE, TAP_COUNTER, TAP_SUN } from '@badgewire/protocol';
 import type { SeededRandom } from '../random';
 import type { McuBadge } from './badges';
+import { FirmwareReader } from './firmware-reader';
 import type { Place, Scenario } from './scenario';
 import type { Agent, ReaderNode } from './world-types';
 
@@ -67,6 +68,10 @@ export function credentialTap(m: Mobility, g: Agent, n: ReaderNode, expect: bool
   // Firmware-run badges only advertise here: an NFC exchange with them needs a PN532 reader (firmware tests).
   if (!n.reader.powered || g.fw) return;
   const nowS = m.nowS();
+  // A reader running the real firmware runs the NFC exchange itself over its PN532: the credential goes into
+  // its field (a badge answers the challenge the firmware picks and shows its UID, which the firmware drops).
+  if (n.reader instanceof FirmwareReader)
+    n.reader.next = g.tag ? {} : { badge: g.badge as McuBadge, uid: g.a.nfcUid };
   if (g.tag) {
     m.tapAt(n, g.tag.tap(), TAP_SUN, undefined, { expectAllow: expect, attack: null });
     return;

@@ -6,11 +6,12 @@
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type AuditResult, type Canary, PiiAudit } from '../audit/index';
+import { type AuditResult, type Canary, type DeviceMemory, PiiAudit } from '../audit/index';
 import { type ActiveFault, type FaultReport, planFault } from './faults';
 import type { FirmwareBadge } from './firmware-badge';
+import { FirmwareReader } from './firmware-reader';
 import type { Scenario } from './scenario';
-import { World } from './world';
+import { type ReaderNode, World } from './world';
 
 export interface RunOptions {
   /** Override the scenario's badge count, duration or seed. */
@@ -32,6 +33,8 @@ export interface RunOptions {
 export interface ReaderHealth {
   reader: string;
   role: string;
+  /** Runs the real reader bundle in the Espruino runtime (else the protocol-level model). */
+  firmware: boolean;
   online: boolean;
   sightings: number;
   taps: number;
@@ -104,6 +107,12 @@ export function lostEvents(w: World): number {
   let lost = 0;
   for (const n of w.nodes) {
     if (n.stolen) continue;
+    // The real firmware numbers ahead and holds sightings in RAM while online (outbox.ts): what it has
+    // accepted for good is its Storage queue, which must drain.
+    if (n.reader instanceof FirmwareReader) {
+      lost += n.reader.undelivered();
+      continue;
+    }
     const id = Array.from(n.reader.flash.id, (x) => x.toString(16).padStart(2, '0')).join('');
     for (let s = 1; s < n.reader.flash.nextSeq; s++) if (!w.host.journalIds.has(`${id}:${s}`)) lost++;
   }
@@ -126,28 +135,29 @@ export function dataOf(v: unknown, seen = new Set<unknown>(), depth = 0): unknow
 
 function auditWorld(w: World): AuditResult {
   const audit = new PiiAudit(w.registry.canaries());
-  // RAM: everything each simulated reader holds. Its state is plain data (it owns no closures over data), so
-  // the walk runs over a data copy; walking the object itself would wander through this Node realm's modules.
-  audit.runtimes(w.nodes.map((n) => ({ place: `reader ${n.spec.id}`, global: dataOf(n.reader) as object })));
+  // RAM of the protocol-level readers: their state is plain data (they own no closures over data), so the walk
+  // runs over a data copy. Readers running the real firmware: the audit roots their runtime names (closures
+  // included), then Storage and console. One inspector session for every firmware realm (readers and badges).
+  const fwNodes: { n: ReaderNode; r: FirmwareReader }[] = [];
+  for (const n of w.nodes) if (n.reader instanceof FirmwareReader) fwNodes.push({ n, r: n.reader });
+  const sims = w.nodes.filter((n) => !(n.reader instanceof FirmwareReader));
+  audit.runtimes(sims.map((n) => ({ place: `reader ${n.spec.id}`, global: dataOf(n.reader) as object })));
+  const fw = w.agents.filter((g) => g.fw);
+  const memories: { place: string; memory: DeviceMemory }[] = [];
+  for (const { n, r } of fwNodes) {
+    const m = r.auditRoots();
+    if (m) memories.push({ place: `reader ${n.spec.id}`, memory: m });
+    audit.text(`reader ${n.spec.id} console`, r.dev.consoleOutput);
+  }
+  for (const g of fw)
+    memories.push({ place: `badge fw-${g.a.index}`, memory: (g.fw as FirmwareBadge).dev.auditRoots() });
+  audit.memories(memories);
   for (const n of w.nodes) {
     audit.bytesAt(`reader ${n.spec.id} flash`, n.reader.flashBytes());
     n.wires.forEach((wire, i) => {
       audit.bytesAt(`link ${n.spec.id}#${i} reader->host`, Buffer.concat(wire.tx));
       audit.bytesAt(`link ${n.spec.id}#${i} host->reader`, Buffer.concat(wire.rx));
     });
-  }
-  // Readers running the real firmware: their RAM (the audit roots their runtime names, closures included),
-  // Storage, console and UART. One inspector session for every firmware realm (readers and badges).
-  const fw = w.agents.filter((g) => g.fw);
-  audit.memories([
-    ...w.fwReaders.map((f) => ({ place: `reader ${f.spec.id}`, memory: f.fr.dev.auditRoots() })),
-    ...fw.map((g) => ({ place: `badge fw-${g.a.index}`, memory: (g.fw as FirmwareBadge).dev.auditRoots() })),
-  ]);
-  for (const f of w.fwReaders) {
-    audit.bytesAt(`reader ${f.spec.id} flash`, f.fr.dev.flash.dump());
-    audit.text(`reader ${f.spec.id} console`, f.fr.dev.consoleOutput);
-    audit.bytesAt(`link ${f.spec.id} reader->host`, Buffer.concat(f.tx));
-    audit.bytesAt(`link ${f.spec.id} host->reader`, Buffer.concat(f.rx));
   }
   // Badges running the real firmware: their realm, Storage and console.
   for (const g of fw) {
@@ -206,23 +216,6 @@ async function drive(w: World, sc: Scenario, o: RunOptions, t0: number): Promise
   }
   const lost = lostEvents(w);
   const reports = faults.map((f) => f.report(w, lost));
-  const fwHealth: ReaderHealth[] = w.fwReaders.map((f) => {
-    let lf = 0;
-    for (const [k, v] of Object.entries(w.host.stats.linkFaults)) if (k.startsWith(`${f.spec.id} `)) lf += v;
-    return {
-      reader: `${f.spec.id} (firmware)`,
-      role: f.spec.role,
-      online: w.host.sessionUp(f.idHex),
-      sightings: f.heard,
-      taps: 0,
-      decisions: 0,
-      handshakes: 0,
-      reboots: f.fr.dev.resets.length,
-      linkFaults: lf,
-      outbox: 0,
-      stolen: false,
-    };
-  });
   const readerHealth: ReaderHealth[] = w.nodes.map((n) => {
     let lf = 0;
     for (const [k, v] of Object.entries(w.host.stats.linkFaults)) if (k.startsWith(`${n.spec.id} `)) lf += v;
@@ -230,6 +223,7 @@ async function drive(w: World, sc: Scenario, o: RunOptions, t0: number): Promise
     return {
       reader: n.spec.id,
       role: n.spec.role,
+      firmware: n.reader instanceof FirmwareReader,
       online: n.reader.isUp(),
       sightings: s.sightings,
       taps: s.taps,
@@ -241,7 +235,6 @@ async function drive(w: World, sc: Scenario, o: RunOptions, t0: number): Promise
       stolen: n.stolen,
     };
   });
-  readerHealth.push(...fwHealth);
   await w.host.stop();
   await settle(w);
   await w.dispose();

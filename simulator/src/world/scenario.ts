@@ -30,8 +30,8 @@ export interface ReaderSpec {
   /** Booth readers: the exhibitor the leads belong to. */
   exhibitor?: string;
   /**
-   * Runs the real reader bundle in the Espruino runtime instead of the protocol-level reader. Room readers
-   * only (BLE presence): taps at a firmware reader need a badge behind the PN532 emulator (firmware tests).
+   * Runs the real reader bundle in the Espruino runtime (PN532 emulator on I2C, host link on the UART)
+   * instead of the protocol-level reader. Needs a board with native AES (puckjs, esp32).
    */
   firmware: boolean;
 }
@@ -175,10 +175,10 @@ function parseReader(v: unknown, path: string, places: Place[]): ReaderSpec {
     y: num(o, 'y', path, p.y + p.h / 2),
     firmware: o.firmware === true,
   };
-  if (r.firmware && (r.role !== 'room' || r.link !== 'memory'))
+  if (r.firmware && r.board === 'mdbt42q')
     throw new ScenarioError(
       `${path}.firmware`,
-      'firmware readers are room readers on the UART link (link "memory")',
+      'the reader bundle refuses to run on mdbt42q (no AES in its stock firmware): use puckjs or esp32',
     );
   if (r.role === 'door') r.zone = str(o, 'zone', path, 'hall');
   if (r.role === 'booth') r.exhibitor = str(o, 'exhibitor', path, r.id);

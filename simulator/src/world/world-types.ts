@@ -21,18 +21,7 @@ export interface Agent {
   next: Place | null;
   transitUntil: number;
   /** Last reader that reported this badge, for the relay attacker. */
-  lastHeard: { reader: SimReader; atMs: number } | null;
-}
-
-export interface FirmwareReaderNode {
-  spec: ReaderSpec;
-  fr: FirmwareReader;
-  idHex: string;
-  /** UART bytes reader -> host and host -> reader (for the audit). */
-  tx: Uint8Array[];
-  rx: Uint8Array[];
-  /** Advertisements its scan filter accepted. */
-  heard: number;
+  lastHeard: { reader: ReaderDevice; atMs: number } | null;
 }
 
 export interface PendingTap {
@@ -41,9 +30,12 @@ export interface PendingTap {
   attack: string | null;
 }
 
+/** A reader as the world drives it: the protocol-level model, or the real bundle in the Espruino runtime. */
+export type ReaderDevice = SimReader | FirmwareReader;
+
 export interface ReaderNode {
   spec: ReaderSpec;
-  reader: SimReader;
+  reader: ReaderDevice;
   wire: WireLink | null;
   wires: WireLink[];
   stolen: boolean;

@@ -4,7 +4,6 @@
  * pieces. `step()` advances the world by one step of virtual time; the runner drives faults and the audit.
  */
 
-import type { Link } from '@badgewire/protocol';
 import { an10922FileKeys, deriveBadgeKeys, deriveSunKeys, fastAes, sunTagRef } from '@badgewire/protocol';
 import { VirtualClock } from '../clock';
 import { SeededRandom } from '../random';
@@ -13,22 +12,22 @@ import { AttendeeRegistry } from './attendees';
 import { McuBadge, SUN_SUFFIX, SunTag } from './badges';
 import { Cabling } from './cabling';
 import { badgeBundle, FirmwareBadge } from './firmware-badge';
-import { FirmwareReader, readerBundle } from './firmware-reader';
+import { type FirmwareBoard, FirmwareReader } from './firmware-reader';
 import { type Enrolment, SimHost } from './host';
 import { enterPlace, type Mobility, moveAgent } from './mobility';
 import { SimReader } from './reader';
-import type { ReaderSpec, Scenario } from './scenario';
+import type { Scenario } from './scenario';
 import { WireLink } from './wire';
 import {
   type Agent,
   concatAscii,
-  type FirmwareReaderNode,
   type PendingTap,
+  type ReaderDevice,
   type ReaderNode,
   toHexId,
 } from './world-types';
 
-export type { Agent, FirmwareReaderNode, PendingTap, ReaderNode } from './world-types';
+export type { Agent, PendingTap, ReaderDevice, ReaderNode } from './world-types';
 
 export const EVENT_START_MS = Date.UTC(2026, 5, 1, 8, 0, 0);
 
@@ -58,14 +57,9 @@ export class World {
   /** Per-minute counts for the report. */
   readonly series: { sightings: number; taps: number; allow: number; deny: number }[] = [];
   private readonly byPlace = new Map<string, ReaderNode[]>();
-  private readonly fwByPlace = new Map<string, FirmwareReaderNode[]>();
-  private fwMoved = 0;
   private readonly mobility: Mobility;
   private readonly linkRng: SeededRandom;
   readonly cabling: Cabling;
-  /** Readers running the real reader bundle (room readers), with the bytes on their UART. */
-  readonly fwReaders: FirmwareReaderNode[] = [];
-  private readonly firmwareSpecs: { spec: ReaderSpec; id: Uint8Array }[] = [];
   private nodeByName = new Map<string, ReaderNode>();
 
   constructor(
@@ -150,22 +144,27 @@ export class World {
       journalKey,
     });
     for (const s of specs) {
-      if (s.spec.firmware) {
-        this.firmwareSpecs.push(s);
-        continue;
-      }
-      const reader = new SimReader(
-        s.spec.id,
-        // Provisioning over USB: the host issued K_r, the tool writes it into the reader's Storage.
-        {
-          id: s.id,
-          key: new Uint8Array(this.host.issued.get(toHexId(s.id)) as Uint8Array),
-          nextSeq: 1,
-          outbox: [],
-        },
-        this.rng.fork(`reader-rnd/${s.spec.id}`),
-        sc.air.dedupMs,
-      );
+      const key = new Uint8Array(this.host.issued.get(toHexId(s.id)) as Uint8Array);
+      const idHex = toHexId(s.id);
+      // The scenario picks, per reader, the real reader bundle in the runtime or the protocol-level model.
+      const reader: ReaderDevice = s.spec.firmware
+        ? new FirmwareReader({
+            name: s.spec.id,
+            board: s.spec.board as FirmwareBoard,
+            clock: this.clock,
+            id: s.id,
+            key,
+            seed: this.nodes.length + 11,
+            dedupMs: sc.air.dedupMs,
+            isUp: () => this.host.sessionUp(idHex),
+          })
+        : new SimReader(
+            s.spec.id,
+            // Provisioning over USB: the host issued K_r, the tool writes it into the reader's Storage.
+            { id: s.id, key, nextSeq: 1, outbox: [] },
+            this.rng.fork(`reader-rnd/${s.spec.id}`),
+            sc.air.dedupMs,
+          );
       const node: ReaderNode = { spec: s.spec, reader, wire: null, wires: [], stolen: false };
       this.nodes.push(node);
       this.nodeByName.set(s.spec.id, node);
@@ -177,24 +176,7 @@ export class World {
 
   /** Plugs every reader in and powers it on. */
   async init(): Promise<void> {
-    if (this.firmwareSpecs.length > 0) {
-      const code = await readerBundle();
-      for (const s of this.firmwareSpecs) {
-        const key = this.host.issued.get(toHexId(s.id)) as Uint8Array;
-        const fr = new FirmwareReader(
-          code,
-          this.clock,
-          s.id,
-          key,
-          this.fwReaders.length + 11,
-          this.sc.air.dedupMs,
-        );
-        const node: FirmwareReaderNode = { spec: s.spec, fr, idHex: toHexId(s.id), tx: [], rx: [], heard: 0 };
-        this.fwReaders.push(node);
-        this.fwByPlace.set(s.spec.place, [...(this.fwByPlace.get(s.spec.place) ?? []), node]);
-        this.plugFirmware(node);
-      }
-    }
+    for (const n of this.nodes) if (n.reader instanceof FirmwareReader) await n.reader.install();
     if (this.sc.firmwareBadges > 0) {
       const code = await badgeBundle();
       const sample = this.agents.filter((g) => g.badge).slice(-this.sc.firmwareBadges);
@@ -204,28 +186,6 @@ export class World {
       }
     }
     for (const n of this.nodes) n.reader.powerOn(await this.connect(n), this.clock.now());
-  }
-
-  /** The firmware reader's UART to the host (again after a host restart). */
-  plugFirmware(node: FirmwareReaderNode): void {
-    if (!this.host.up) return;
-    const link = node.fr.link();
-    const tapped: Link = {
-      write: (b) => {
-        if (this.o.capture) node.rx.push(new Uint8Array(b));
-        this.fwMoved += b.length;
-        return link.write(b);
-      },
-      onData: (cb) =>
-        link.onData((b) => {
-          if (this.o.capture) node.tx.push(new Uint8Array(b));
-          this.fwMoved += b.length;
-          cb(b);
-        }),
-      onClose: (cb) => link.onClose(cb),
-      close: () => link.close(),
-    };
-    this.host.track(node.idHex, this.host.attach(tapped));
   }
 
   /** Unplugs every cable (kills the socat processes of pty links). */
@@ -281,12 +241,6 @@ export class World {
       }
       if (el >= g.nextMoveS) moveAgent(this.mobility, g, el);
       if (!g.badge || !g.place) continue;
-      for (const f of this.fwByPlace.get(g.place.id) ?? []) {
-        const rssi = this.air.rssi(Math.hypot(g.x - f.spec.x, g.y - f.spec.y));
-        if (!this.air.heard(rssi, stepMs)) continue;
-        const em = g.fw ? g.fw.emission() : g.badge.emission(nowS);
-        if (em && f.fr.hear(em.adv, rssi, em.address)) f.heard++;
-      }
       const here = this.byPlace.get(g.place.id);
       if (!here) continue;
       for (const n of here) {
@@ -348,9 +302,9 @@ export class World {
   }
 
   /** Badges a reader reported in this very step (the relay attacker's targets). */
-  liveBadges(): { ref: string; badge: McuBadge; reader: SimReader }[] {
+  liveBadges(): { ref: string; badge: McuBadge; reader: ReaderDevice }[] {
     const now = this.clock.now();
-    const out: { ref: string; badge: McuBadge; reader: SimReader }[] = [];
+    const out: { ref: string; badge: McuBadge; reader: ReaderDevice }[] = [];
     for (const g of this.agents)
       if (g.badge && !g.fw && g.lastHeard && g.lastHeard.atMs === now)
         out.push({ ref: g.a.ref, badge: g.badge, reader: g.lastHeard.reader });
@@ -376,7 +330,7 @@ export class World {
 
   /** Link bytes moved so far plus host journal writes: unchanged across turns = the world is quiet. */
   activity(): number {
-    let n = this.host.stats.journaled + this.fwMoved;
+    let n = this.host.stats.journaled;
     for (const node of this.nodes) for (const w of node.wires) n += w.moved;
     return n;
   }
