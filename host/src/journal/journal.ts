@@ -39,6 +39,14 @@ export interface JournalOptions {
   logger?: Logger;
 }
 
+/** Writes that ride in the journal's next transaction (the tap counters): they commit or roll back with it. */
+export interface CoCommit {
+  /** Runs inside the transaction; throwing rolls the whole batch back. */
+  write(): void;
+  /** The transaction committed. */
+  done(): void;
+}
+
 interface Pending {
   ev: Omit<JournalEventInput, 'data'>;
   /** The payload as journalled; subscribers get a fresh parse, so a caller mutating its object changes nothing. */
@@ -102,6 +110,9 @@ export class SqliteJournal implements Journal {
   private readonly reads = new Map<string, Statement<unknown[]>>();
   private readonly byId;
   private readonly insert;
+  private readonly co: CoCommit[] = [];
+  /** A co-committed write is waiting: the next flush commits even with no appends queued. */
+  private coDue = false;
 
   constructor(db: Db, opts: JournalOptions) {
     if (opts.dataKey.length !== 32) throw new TypeError('journal data key must be 32 bytes');
@@ -140,6 +151,17 @@ export class SqliteJournal implements Journal {
     });
   }
 
+  /** Adds writes to every transaction of this journal (see CoCommit). */
+  coCommit(w: CoCommit): void {
+    this.co.push(w);
+  }
+
+  /** A co-committed write is pending: commit it within the usual window even if no append comes. */
+  wake(): void {
+    this.coDue = true;
+    if (!this.closed) this.schedule();
+  }
+
   private schedule(): void {
     if (this.queue.length >= this.maxBatch) {
       this.flush();
@@ -157,8 +179,9 @@ export class SqliteJournal implements Journal {
       this.timer = null;
     }
     const batch = this.queue;
-    if (batch.length === 0) return;
+    if (batch.length === 0 && !this.coDue) return;
     this.queue = [];
+    this.coDue = false;
     let results: AppendResult[];
     try {
       results = this.commit(batch);
@@ -172,8 +195,11 @@ export class SqliteJournal implements Journal {
       );
       this.log?.error({ err }, 'journal commit failed');
       for (const p of batch) p.reject(err);
+      // Co-committed writes stay pending: they go with the next commit (or the one close() makes).
+      this.coDue = this.co.length > 0;
       return;
     }
+    for (const w of this.co) w.done();
     this.stats.commits++;
     const fresh: JournalEvent[] = [];
     batch.forEach((p, i) => {
@@ -192,6 +218,7 @@ export class SqliteJournal implements Journal {
 
   private commit(batch: Pending[]): AppendResult[] {
     const run = this.db.transaction((items: Pending[]) => {
+      for (const w of this.co) w.write();
       const out: AppendResult[] = [];
       for (const p of items) {
         // Insert first: a fresh event (the common case) costs one statement; only a retransmit needs the lookup.

@@ -75,7 +75,7 @@ export class TenantStores {
       maxBatch: this.opts.maxBatch,
       logger: this.opts.logger,
     });
-    const replay = new SqliteReplayStore(db, key);
+    const replay = new SqliteReplayStore(db, key, journal);
     const store: TenantStore = {
       tenant,
       path,

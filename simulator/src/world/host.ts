@@ -85,6 +85,8 @@ export class SimHost {
   private resolver!: Resolver;
   private sun!: SunVerifier;
   private stores!: TenantStores;
+  /** The tenant's journal, looked up once per start (the lookup validates and resolves a path). */
+  private journal!: ReturnType<TenantStores['get']>['journal'];
   private log!: Logger;
   private readonly logLines: string[] = [];
   private readonly policy: AccessPolicy;
@@ -134,6 +136,7 @@ export class SimHost {
       logger: this.log,
     });
     const replay = this.stores.get(this.cfg.tenant).replay;
+    this.journal = this.stores.get(this.cfg.tenant).journal;
     const counters = {
       load: (ref: string) => replay.lastCounter(ref),
       save: (ref: string, ctr: number) =>
@@ -236,7 +239,7 @@ export class SimHost {
   private async event(ev: HubEvent): Promise<void> {
     const spec = this.byId.get(ev.readerId);
     if (!spec) throw new Error('event from an unknown reader');
-    const journal = this.stores.get(this.cfg.tenant).journal;
+    const journal = this.journal;
     const nowS = this.cfg.clock.epoch();
     const atMs = Math.floor(nowS * 1000);
     const id = `${ev.readerId}:${ev.seq}`;

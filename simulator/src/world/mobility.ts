@@ -25,11 +25,39 @@ export interface Mobility {
   ): number;
 }
 
+interface PlaceLists {
+  entrance: Place;
+  hall: Place;
+  halls: Place[];
+  booths: Place[];
+  rooms: Place[];
+}
+
+/** The scenario's places by kind, built once per scenario (a move used to filter every place). */
+const listsOf = new WeakMap<Scenario, PlaceLists>();
+
+function placeLists(sc: Scenario): PlaceLists {
+  let l = listsOf.get(sc);
+  if (!l) {
+    const ps = sc.places;
+    l = {
+      entrance: ps.find((p) => p.kind === 'entrance') as Place,
+      hall: ps.find((p) => p.kind === 'hall') as Place,
+      halls: ps.filter((p) => p.kind === 'hall'),
+      booths: ps.filter((p) => p.kind === 'booth'),
+      rooms: ps.filter((p) => p.kind === 'room'),
+    };
+    listsOf.set(sc, l);
+  }
+  return l;
+}
+
 export function moveAgent(m: Mobility, g: Agent, el: number): void {
   const r = m.rng;
+  const lists = placeLists(m.sc);
   if (g.place === null) {
     // Arrival: a tap at a door reader of the entrance.
-    const entrance = m.sc.places.find((p) => p.kind === 'entrance') as Place;
+    const entrance = lists.entrance;
     enterPlace(m, g, entrance);
     const doors = (m.byPlace.get(entrance.id) ?? []).filter((n) => n.spec.role === 'door' && !n.stolen);
     const door = doors[r.int(doors.length)];
@@ -38,10 +66,8 @@ export function moveAgent(m: Mobility, g: Agent, el: number): void {
     return;
   }
   const kinds = r.next();
-  const pool = m.sc.places.filter((p) =>
-    kinds < 0.4 ? p.kind === 'hall' : kinds < 0.75 ? p.kind === 'booth' : p.kind === 'room',
-  );
-  const hall = m.sc.places.find((p) => p.kind === 'hall') as Place;
+  const pool = kinds < 0.4 ? lists.halls : kinds < 0.75 ? lists.booths : lists.rooms;
+  const hall = lists.hall;
   const next = pool[r.int(pool.length)] ?? hall;
   // Walk there through the hall at 1.2 m/s: nobody is heard in two far places within seconds.
   const from = g.place;
