@@ -3,7 +3,23 @@
  * hardware only through these; firmware/src/board/ holds the one Espruino implementation, the tests and the
  * simulator hold the others. Link, Clock, Aes128 and Random come from the protocol's device entry.
  */
-export type { Aes128, Clock, Link, Random } from '@badgewire/protocol/device';
+export type { Aes128, Random } from '@badgewire/protocol/device';
+
+/**
+ * The firmware's clock: monotonic milliseconds and one-shot timers. Narrower than the protocol's Clock (no
+ * epoch, no cancelling), because every function a port object carries holds JsVars for the firmware's lifetime.
+ */
+export interface Clock {
+  now(): number;
+  setTimer(ms: number, cb: () => void): number;
+}
+
+/** The protocol's Link without `close`: the firmware never closes its host link. */
+export interface Link {
+  write(bytes: Uint8Array): number;
+  onData(cb: (chunk: Uint8Array) => void): void;
+  onClose(cb: (code: number) => void): void;
+}
 
 /** One received advertisement that passed the scan filter: its raw AD bytes (never the sender address). */
 export interface Advert {
@@ -11,9 +27,13 @@ export interface Advert {
   rssi: number;
 }
 
-export interface Radio {
+/** What a reader needs of the radio: every function a port object carries costs JsVars on the board. */
+export interface Scanner {
   /** Scans for advertisements carrying manufacturer data with company id `cid`. Replaces a running scan. */
   scan(cid: number, intervalMs: number, windowMs: number, cb: (a: Advert) => void): void;
+}
+
+export interface Radio extends Scanner {
   stopScan(): void;
   /** Non-connectable, non-scannable advertising of raw AD bytes (no name, no TX power); null stops it. */
   advertise(ad: Uint8Array | null, intervalMs: number): void;
@@ -54,11 +74,16 @@ export interface NfcTag {
   onField(cb: (on: boolean) => void): void;
 }
 
-/** Named records in flash (Espruino Storage). Names are at most 28 characters. */
+/**
+ * Named records in flash. Names are at most 28 characters. The calls are the ones of Espruino's Storage
+ * module, so the board hands over `require('Storage')` itself instead of a wrapper (whose functions would
+ * each hold JsVars for the reader's lifetime).
+ */
 export interface Flash {
-  read(name: string): Uint8Array | undefined;
+  readArrayBuffer(name: string): ArrayBuffer | undefined;
   write(name: string, data: Uint8Array): boolean;
-  readJSON(name: string): unknown;
+  /** Always called with `noExceptions` true: a damaged record reads as undefined. */
+  readJSON(name: string, noExceptions: true): unknown;
   writeJSON(name: string, v: unknown): boolean;
   erase(name: string): void;
 }

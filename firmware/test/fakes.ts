@@ -48,9 +48,9 @@ export class FakeClock implements Clock {
 export class FakeFlash implements Flash {
   files = new Map<string, Uint8Array | string>();
   writes = 0;
-  read(name: string): Uint8Array | undefined {
+  readArrayBuffer(name: string): ArrayBuffer | undefined {
     const v = this.files.get(name);
-    return v instanceof Uint8Array ? new Uint8Array(v) : undefined;
+    return v instanceof Uint8Array ? new Uint8Array(v).buffer : undefined;
   }
   write(name: string, data: Uint8Array): boolean {
     this.writes++;

@@ -286,6 +286,8 @@ describe('lean deframer = Deframer', () => {
   const frames = fc.array(
     fc.oneof(
       fc.uint8Array({ minLength: 1, maxLength: 520 }).map((p) => (p.length <= 512 ? encodeFrame(p) : p)),
+      // Runs of non-zero bytes around the 514-byte decoded limit: the too-long path.
+      fc.uint8Array({ min: 1, minLength: 505, maxLength: 530 }),
       edgyBytes(30),
     ),
     { maxLength: 6 },

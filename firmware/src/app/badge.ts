@@ -82,8 +82,8 @@ export class Badge {
     this.kid = kid;
     this.ktap = ktap;
     this.cid = cid;
-    const clk = p.flash.readJSON(CLOCK_FILE) as { t: number } | undefined;
-    const c = p.flash.readJSON(CTR_FILE) as { c: number } | undefined;
+    const clk = p.flash.readJSON(CLOCK_FILE, true) as { t: number } | undefined;
+    const c = p.flash.readJSON(CTR_FILE, true) as { c: number } | undefined;
     this.base = clk && clk.t >= 0 ? clk.t : 0;
     this.boot = p.clock.now();
     this.ctr = c && c.c >= 0 ? c.c : 0;
@@ -198,7 +198,8 @@ export class Badge {
  * Storage record `bw.badge` written by the provisioning tool: K_id(16) ‖ K_tap(16) ‖ CID(2, LE).
  */
 export function startBadge(p: BadgePorts, t: BadgeTuning): Badge | null {
-  const id = p.flash.read(BADGE_FILE);
+  const ab = p.flash.readArrayBuffer(BADGE_FILE);
+  const id = ab ? new Uint8Array(ab) : null;
   if (!id || id.length !== 34) {
     p.log('badgewire: badge is not provisioned (E601): no valid bw.badge in Storage.');
     return null;

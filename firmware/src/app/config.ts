@@ -46,7 +46,7 @@ function hexOf(v: unknown, len: number): Uint8Array | null {
 
 /** The configuration, or null when the reader is not (or not correctly) provisioned. */
 export function loadConfig(flash: Flash): ReaderConfig | null {
-  const raw = flash.readJSON(CONFIG_FILE) as RawConfig | undefined;
+  const raw = flash.readJSON(CONFIG_FILE, true) as RawConfig | undefined;
   if (!raw || typeof raw !== 'object') return null;
   const id = hexOf(raw.id, 8);
   const key = hexOf(raw.key, 32);
@@ -65,7 +65,7 @@ export function loadConfig(flash: Flash): ReaderConfig | null {
 
 /** Stores a new link key (REKEY) in the config file; true once it is in flash. */
 export function saveKey(flash: Flash, key: Uint8Array): boolean {
-  const raw = flash.readJSON(CONFIG_FILE) as { key?: string } | undefined;
+  const raw = flash.readJSON(CONFIG_FILE, true) as { key?: string } | undefined;
   if (!raw || typeof raw !== 'object' || !keyUsable(key)) return false;
   raw.key = toHex(key);
   return flash.writeJSON(CONFIG_FILE, raw);

@@ -40,7 +40,9 @@ export class HostLink {
   ch: Responder;
   box: Outbox;
   clock: Clock;
-  o: HostLinkOptions;
+  dead: number;
+  rto: number;
+  win: number;
   /** Handles one host message; false when it could not be stored (no ACK, so the host resends it). */
   onMsg: (m: CborMap) => boolean;
   df: LeanDeframer;
@@ -64,7 +66,9 @@ export class HostLink {
     this.ch = ch;
     this.box = box;
     this.clock = clock;
-    this.o = o;
+    this.dead = o.dead;
+    this.rto = o.rto;
+    this.win = o.win;
     this.onMsg = onMsg;
     this.ptr = box.head;
     this.got = 0;
@@ -90,7 +94,7 @@ export class HostLink {
 
   /** The host answered recently over an authenticated session: only then may the door act on anything. */
   online(): boolean {
-    return this.ch.s !== null && this.clock.now() - this.lastRx < this.o.dead;
+    return this.ch.s !== null && this.clock.now() - this.lastRx < this.dead;
   }
 
   tx(packet: Uint8Array): boolean {
@@ -152,7 +156,7 @@ export class HostLink {
 
   pump(): void {
     if (!this.ch.s) return;
-    while (this.ptr < this.box.next && this.ptr - this.box.head < this.o.win) {
+    while (this.ptr < this.box.next && this.ptr - this.box.head < this.win) {
       const b = this.box.get(this.ptr);
       if (b) {
         const r = sealFor(this.ch, b, this.clock.now());
@@ -165,14 +169,15 @@ export class HostLink {
   /** Called every heartbeat period by the app with its health report (a HEARTBEAT map). */
   beat(health: CborMap): void {
     const now = this.clock.now();
-    // Whatever the host has not acknowledged within a heartbeat period goes to flash.
-    this.box.spill();
+    // Held sightings go to flash once the host has made no acknowledgement progress for a retransmission
+    // timeout: while it keeps acknowledging, what is held is younger than one round trip.
+    if (now - this.lastAck >= this.rto) this.box.spill();
     if (!this.ch.s) {
       // The clear "no session" ALERT (E_CH_NO_SESSION = 403) prompts the host to handshake.
       this.tx(alertPacket(403));
       return;
     }
-    if (this.box.size() > 0 && now - this.lastAck >= this.o.rto) {
+    if (this.box.size() > 0 && now - this.lastAck >= this.rto) {
       this.ptr = this.box.head;
       this.lastAck = now;
       // The queue may have dropped its oldest events while the session stayed up: re-announce where the

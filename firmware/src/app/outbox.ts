@@ -7,23 +7,29 @@
  * ciphertext and reader metadata), never anything else.
  *
  * Flash wear: a stored event costs one record write and, once acknowledged, one erase. While the host is
- * online, sightings are held in a small RAM window instead (`store(bytes, true)`) and reach flash only if
- * the host has not acknowledged them by the next `spill()` (every heartbeat, at link loss) or when the window
- * is full; the host acknowledges only what it has stored durably, so an acknowledged event is never lost.
- * What the window risks is the last heartbeat period of unacknowledged sightings at a power cut: a sighting is
- * one sample of a badge that advertises every few seconds and is forwarded again after the de-dup window,
- * so nothing is lost that the reader would not see again. Taps, and every event while the host is
- * unreachable, go to flash before they are sent. The meta record `bwq` ({h: scan start, r: seq reservation,
- * lost}) is rewritten only every RESERVE events: after a reboot the queue is rebuilt by scanning the slots
- * between h and r, and numbering resumes after the last record found (or at r when none is left, which the
- * post-handshake ACK base tells the host to skip to).
+ * online, sightings are held in a small RAM window instead (`store(bytes, true)`): they reach flash only when
+ * the window is full, at link loss, or when the host has made no acknowledgement progress for a retransmission
+ * timeout (HostLink's heartbeat calls `spill`). The host acknowledges only what it has stored durably, so an
+ * acknowledged event is never lost; taps, and every event while the host is unreachable, are in flash before
+ * they are sent. A power cut can lose the held, unacknowledged sightings: at most the last round trip while
+ * the host keeps acknowledging, a retransmission timeout when it stalls. A sighting is one sample of a badge
+ * that advertises every few seconds and is forwarded again after the de-dup window, so nothing is lost that
+ * the reader does not see again. Sightings are held only while no older event waits in flash, so what a power
+ * cut loses is always the whole unacknowledged tail: the rebuilt queue then has no hole, and numbering resumes
+ * past every lost seq. The meta record `bwq` ({h: scan start, r: seq reservation, lost}) is rewritten only
+ * every RESERVE events: after a reboot the queue is rebuilt by scanning the slots between h and r, and
+ * numbering resumes after the last record found (or at r when none is left, which the post-handshake ACK base
+ * tells the host to skip to).
  */
 import type { Flash } from '../ports';
 
 const META = 'bwq';
 const RESERVE = 128;
-/** Sightings held in RAM at most (each ~60 bytes: a handful of JsVars). */
-const WINDOW = 8;
+/**
+ * Sightings held in RAM at most: a burst of badges passing the reader arrives faster than one round trip. Each
+ * held sighting is ~60 bytes, about 9 JsVars, so a full window borrows ~300 of the pool until acknowledged.
+ */
+const WINDOW = 32;
 
 interface Meta {
   h: number;
@@ -48,7 +54,7 @@ export class Outbox {
   constructor(flash: Flash, cap: number) {
     this.flash = flash;
     this.cap = cap;
-    const m = flash.readJSON(META) as Meta | undefined;
+    const m = flash.readJSON(META, true) as Meta | undefined;
     const ok = m && typeof m.h === 'number' && typeof m.r === 'number' && m.h >= 1 && m.h <= m.r;
     const h = ok ? (m as Meta).h : 1;
     const r = ok ? (m as Meta).r : 1;
@@ -95,7 +101,10 @@ export class Outbox {
     }
     this.next = seq + 1;
     this.mem.push(bytes);
-    if (!hold || this.mem.length > WINDOW) this.spill();
+    // Held only while nothing older waits in flash: then a power cut leaves no unacknowledged record in flash,
+    // the rebuilt queue is empty and numbering resumes at the persisted reservation, past every lost seq
+    // (the post-handshake ACK base tells the host to skip them). A hole in the middle would stall the host.
+    if (!hold || this.head !== this.disk || this.mem.length > WINDOW) this.spill();
     return seq;
   }
 
@@ -118,7 +127,8 @@ export class Outbox {
 
   get(seq: number): Uint8Array | undefined {
     if (seq >= this.disk) return this.mem[seq - this.disk];
-    const b = this.flash.read(this.name(seq));
+    const ab = this.flash.readArrayBuffer(this.name(seq));
+    const b = ab ? new Uint8Array(ab) : null;
     if (!b || b.length < 4) return undefined;
     // A slot holds one seq at a time (its first 4 bytes): a record of another seq means this one is gone.
     const at =

@@ -14,13 +14,13 @@ import type {
   Link,
   NfcFrontEnd,
   Outputs,
-  Radio,
   Random,
+  Scanner,
   System,
 } from '../ports';
 import { LED_RED } from '../ports';
 import { loadConfig, saveKey } from './config';
-import { Door } from './door';
+import { decide, offline } from './door';
 import { HostLink } from './hostlink';
 import {
   FLAG_LINK,
@@ -39,7 +39,7 @@ import { Sightings } from './sightings';
 import { Taps } from './taps';
 
 export interface ReaderPorts {
-  radio: Radio;
+  radio: Scanner;
   nfc: NfcFrontEnd;
   flash: Flash;
   out: Outputs;
@@ -81,11 +81,16 @@ export const READER_TUNING: ReaderTuning = {
 export { FLAG_LINK, FLAG_LOST, FLAG_NFC } from './msg';
 
 export class Reader {
-  p: ReaderPorts;
+  // The ports it uses after start, not the whole ports object (each property held costs a JsVar).
+  clock: Clock;
+  out: Outputs;
+  sys: System;
+  flash: Flash;
   t: ReaderTuning;
   ver: string;
   host: HostLink;
-  door: Door;
+  /** The configured relay pulse, ms. */
+  relayMs: number;
   seen: Sightings;
   taps: Taps;
   box: Outbox;
@@ -100,22 +105,24 @@ export class Reader {
   t0: number;
   nfcErr: number;
   linkErr: number;
-  healthy: boolean;
 
   constructor(
     p: ReaderPorts,
     t: ReaderTuning,
     ver: string,
     host: HostLink,
-    door: Door,
+    relayMs: number,
     seen: Sightings,
     box: Outbox,
   ) {
-    this.p = p;
+    this.clock = p.clock;
+    this.out = p.out;
+    this.sys = p.sys;
+    this.flash = p.flash;
     this.t = t;
     this.ver = ver;
     this.host = host;
-    this.door = door;
+    this.relayMs = relayMs;
     this.seen = seen;
     this.box = box;
     this.chals = [];
@@ -127,7 +134,6 @@ export class Reader {
     this.t0 = p.clock.now();
     this.nfcErr = 0;
     this.linkErr = 0;
-    this.healthy = true;
     this.taps = new Taps(
       p.nfc,
       p.clock,
@@ -140,25 +146,25 @@ export class Reader {
   }
 
   ms(): number {
-    return (this.p.clock.now() - this.t0) >>> 0;
+    return (this.clock.now() - this.t0) >>> 0;
   }
 
   sighting(a: Advert): void {
-    if (this.seen.accept(a, this.p.clock.now()))
+    if (this.seen.accept(a, this.clock.now()))
       this.host.event({ 0: MSG_SIGHTING, 2: a.data, 3: a.rssi, 4: this.ms() }, true);
   }
 
   tap(kind: number, frame: Uint8Array, chal: Uint8Array | null): void {
     const m: CborMap = { 0: MSG_TAP, 2: frame, 3: kind, 5: this.ms() };
     if (chal && this.usedId >= 0) m[4] = this.usedId;
-    if (!this.host.online()) this.door.offline();
+    if (!this.host.online()) offline(this.out);
     this.tapSeq = this.host.event(m, false);
-    this.tapAt = this.p.clock.now();
+    this.tapAt = this.clock.now();
   }
 
   /** The freshest unexpired challenge, or null (then the tap is counter-only and cannot open a door). */
   takeChal(): Uint8Array | null {
-    const now = this.p.clock.now();
+    const now = this.clock.now();
     this.usedId = -1;
     while (this.chals.length > 0) {
       const c = this.chals.pop() as Uint8Array;
@@ -176,15 +182,22 @@ export class Reader {
     const t = m[0];
     if (t === MSG_DECISION) {
       // Only an answer to the latest tap, while the host is reachable and the tap is fresh: never a stale one.
-      const fresh = m[2] === this.tapSeq && this.p.clock.now() - this.tapAt <= this.t.decideMs;
+      const fresh = m[2] === this.tapSeq && this.clock.now() - this.tapAt <= this.t.decideMs;
       if (fresh && this.host.online())
-        this.door.decide(m[3] === true, typeof m[4] === 'number' ? m[4] : 0, m[5] as number, m[6] as number);
+        decide(
+          this.out,
+          this.relayMs,
+          m[3] === true,
+          typeof m[4] === 'number' ? m[4] : 0,
+          m[5] as number,
+          m[6] as number,
+        );
     } else if (t === MSG_CHALLENGES) {
       const list = m[2];
       const ttl = m[3];
       const first = m[4];
       if (!Array.isArray(list) || typeof ttl !== 'number' || typeof first !== 'number') return true;
-      const exp = this.p.clock.now() + ttl * 1000;
+      const exp = this.clock.now() + ttl * 1000;
       for (let i = 0; i < list.length; i++) {
         const c = list[i];
         if (c instanceof Uint8Array && c.length === 8) {
@@ -204,7 +217,7 @@ export class Reader {
     } else if (t === MSG_REKEY) {
       // The new key is in flash before the channel uses it or the host hears the ACK.
       const k = m[2];
-      if (!(k instanceof Uint8Array) || !saveKey(this.p.flash, k)) return false;
+      if (!(k instanceof Uint8Array) || !saveKey(this.flash, k)) return false;
       setResponderKey(this.host.ch, k);
     }
     return true;
@@ -212,7 +225,7 @@ export class Reader {
 
   /** Every heartbeat period: the health report to the host, then the watchdog kick while healthy. */
   beat(): void {
-    const h = this.p.sys.health();
+    const h = this.sys.health();
     let f = h.flags;
     if (this.taps.errors > this.nfcErr) f |= FLAG_NFC;
     if (this.host.faults > this.linkErr) f |= FLAG_LINK;
@@ -220,7 +233,7 @@ export class Reader {
     this.nfcErr = this.taps.errors;
     this.linkErr = this.host.faults;
     // Watchdog policy: kick only while memory is sound; a leak or a wedged interpreter ends in a reset.
-    this.healthy = (h.free < 0 || h.free >= this.t.minFree) && (h.flags & 3) === 0;
+    const healthy = (h.free < 0 || h.free >= this.t.minFree) && (h.flags & 3) === 0;
     const m: CborMap = {
       0: MSG_HEARTBEAT,
       2: Math.floor(this.ms() / 1000),
@@ -231,8 +244,8 @@ export class Reader {
     };
     if (h.free >= 0) m[3] = h.free;
     this.host.beat(m);
-    if (this.healthy) this.p.sys.kick();
-    this.p.clock.setTimer(this.t.hb, () => {
+    if (healthy) this.sys.kick();
+    this.clock.setTimer(this.t.hb, () => {
       this.beat();
     });
   }
@@ -252,7 +265,6 @@ export function startReader(p: ReaderPorts, t: ReaderTuning, ver: string): Reade
     return null;
   }
   const box = new Outbox(p.flash, t.cap);
-  const door = new Door(p.out, cfg.relay);
   const seen = new Sightings(cfg.dd, 32);
   let r: Reader | null = null;
   const host = new HostLink(
@@ -263,7 +275,7 @@ export function startReader(p: ReaderPorts, t: ReaderTuning, ver: string): Reade
     { dead: t.dead, rto: t.rto, win: 4 },
     (m: CborMap) => (r ? r.message(m) : true),
   );
-  r = new Reader(p, t, ver, host, door, seen, box);
+  r = new Reader(p, t, ver, host, cfg.relay, seen, box);
   const rr = r;
   p.sys.watchdog(t.wdt);
   p.radio.scan(cfg.cid, cfg.si, cfg.sw, (a: Advert) => {
@@ -276,5 +288,7 @@ export function startReader(p: ReaderPorts, t: ReaderTuning, ver: string): Reade
   rr.taps.start();
   rr.beat();
   p.sys.log('badgewire reader ' + ver + ' running');
+  // Nor does anything need the ports object itself: the reader holds the few ports it uses.
+  p = null as unknown as ReaderPorts;
   return rr;
 }

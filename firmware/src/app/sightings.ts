@@ -34,8 +34,6 @@ export class Sightings {
   floor: number;
   keys: string[];
   times: number[];
-  seen: number;
-  dropped: number;
 
   constructor(windowMs: number, max: number) {
     this.win = windowMs;
@@ -43,18 +41,12 @@ export class Sightings {
     this.floor = -127;
     this.keys = [];
     this.times = [];
-    this.seen = 0;
-    this.dropped = 0;
   }
 
   /** True when the advertisement is to be forwarded (a badge frame not yet forwarded inside the window). */
   accept(a: Advert, now: number): boolean {
     const at = ephOffset(a.data);
-    if (at < 0 || a.rssi < this.floor) {
-      this.dropped++;
-      return false;
-    }
-    this.seen++;
+    if (at < 0 || a.rssi < this.floor) return false;
     // Forget expired entries first (the list is in arrival order, so they sit at the front).
     let k = 0;
     while (k < this.times.length && now - (this.times[k] as number) >= this.win) k++;

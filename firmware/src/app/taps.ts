@@ -26,12 +26,12 @@ export type OnTap = (kind: number, frame: Uint8Array, chal: Uint8Array | null) =
 export class Taps {
   nfc: NfcFrontEnd;
   clock: Clock;
-  o: TapOptions;
+  pollMs: number;
+  backoff: number;
   onTap: OnTap;
   takeChal: () => Uint8Array | null;
   armed: boolean;
   errors: number;
-  timer: number;
   running: boolean;
 
   constructor(
@@ -43,12 +43,12 @@ export class Taps {
   ) {
     this.nfc = nfc;
     this.clock = clock;
-    this.o = o;
+    this.pollMs = o.pollMs;
+    this.backoff = o.backoffMs;
     this.onTap = onTap;
     this.takeChal = takeChal;
     this.armed = true;
     this.errors = 0;
-    this.timer = -1;
     this.running = false;
   }
 
@@ -57,16 +57,9 @@ export class Taps {
     this.later(0);
   }
 
-  stop(): void {
-    this.running = false;
-    if (this.timer >= 0) this.clock.clearTimer(this.timer);
-    this.timer = -1;
-  }
-
   later(ms: number): void {
     if (!this.running) return;
-    this.timer = this.clock.setTimer(ms, () => {
-      this.timer = -1;
+    this.clock.setTimer(ms, () => {
       this.poll();
     });
   }
@@ -75,10 +68,10 @@ export class Taps {
     this.nfc.detect((err: number, found: number) => {
       if (err) {
         this.errors++;
-        this.later(this.o.backoffMs);
+        this.later(this.backoff);
       } else if (found === NFC_NONE) {
         this.armed = true;
-        this.later(this.o.pollMs);
+        this.later(this.pollMs);
       } else if (!this.armed) this.done();
       else {
         this.armed = false;
@@ -91,7 +84,7 @@ export class Taps {
   /** Releases the target and schedules the next poll. */
   done(): void {
     this.nfc.release(() => {
-      this.later(this.o.pollMs);
+      this.later(this.pollMs);
     });
   }
 

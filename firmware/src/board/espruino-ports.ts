@@ -16,17 +16,14 @@ import type {
   Outputs,
   Radio,
   Random,
+  Scanner,
   System,
 } from '../ports';
 import type { Pins } from './profiles';
 
 export const espruinoClock: Clock = {
   now: () => Math.floor(getTime() * 1000),
-  epoch: () => Math.floor(getTime()),
   setTimer: (ms: number, cb: () => void) => setTimeout(cb, ms),
-  clearTimer: (id: number) => {
-    clearTimeout(id);
-  },
 };
 
 /** Native AES (Puck.js, ESP32); null where the firmware has none (stock MDBT42Q, Pixl.js). */
@@ -50,20 +47,9 @@ export const espruinoRandom: Random = {
   },
 };
 
+/** Storage itself: its calls are the Flash port's (ports.ts). */
 export function espruinoFlash(): Flash {
-  const st = require('Storage');
-  return {
-    read: (name: string) => {
-      const b = st.readArrayBuffer(name);
-      return b ? new Uint8Array(b) : undefined;
-    },
-    write: (name: string, data: Uint8Array) => st.write(name, data),
-    readJSON: (name: string) => st.readJSON(name, true),
-    writeJSON: (name: string, v: unknown) => st.writeJSON(name, v),
-    erase: (name: string) => {
-      st.erase(name);
-    },
-  };
+  return require('Storage');
 }
 
 function hex2(v: number): string {
@@ -96,16 +82,9 @@ function setAddress(a: Uint8Array): void {
 
 function nothing(): void {}
 
-/** The reader scans and keeps Espruino's own (connectable) advertising for the BLE link. */
-export function scannerRadio(): Radio {
-  return {
-    scan: scan,
-    stopScan: () => {
-      NRF.setScan();
-    },
-    advertise: nothing,
-    setAddress: nothing,
-  };
+/** The reader only scans, and keeps Espruino's own (connectable) advertising for the BLE link. */
+export function scannerRadio(): Scanner {
+  return { scan: scan };
 }
 
 /** The badge only advertises. */
@@ -159,7 +138,6 @@ export function serialLink(port: EspruinoSerial, chunk: number): Link {
     onClose: (cb: (code: number) => void) => {
       closeCb = cb;
     },
-    close: () => {},
   };
 }
 

@@ -29,7 +29,7 @@ export function runReader(b: BoardProfile): void {
     return;
   }
   const flash = espruinoFlash();
-  const cfg = flash.readJSON('bw.cfg') as { link?: string } | undefined;
+  const cfg = flash.readJSON('bw.cfg', true) as { link?: string } | undefined;
   const which = (cfg && cfg.link) || b.link;
   if (which === 'Serial1' && BW_NFC === 'hsu') {
     sys.log('badgewire: Serial1 drives the PN532 on ' + b.name + '; use "link":"ble". Refusing to run.');

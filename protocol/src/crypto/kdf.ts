@@ -6,7 +6,6 @@
  *
  * The input key may be 16 or 32 bytes; the output is `outLen` bytes (16 or 32 in badgewire).
  */
-import { concat } from '../bytes';
 import type { Aes128 } from '../ports';
 import { cmacKey, cmacWith } from './cmac';
 
@@ -21,14 +20,14 @@ export function kdfCmac(
   const bits = outLen * 8;
   const out = new Uint8Array(outLen);
   const n = Math.ceil(outLen / 16);
+  // [i]_8 ‖ Label ‖ 0x00 ‖ Context ‖ [L]_16, built once; only the counter byte changes per block.
+  const input = new Uint8Array(label.length + context.length + 4);
+  input.set(label, 1);
+  input.set(context, label.length + 2);
+  input[input.length - 2] = (bits >> 8) & 255;
+  input[input.length - 1] = bits & 255;
   for (let i = 1; i <= n; i++) {
-    const input = concat([
-      new Uint8Array([i]),
-      label,
-      new Uint8Array([0]),
-      context,
-      new Uint8Array([(bits >> 8) & 255, bits & 255]),
-    ]);
+    input[0] = i;
     const k = cmacWith(aes, ck, input);
     const off = (i - 1) * 16;
     out.set(k.subarray(0, Math.min(16, outLen - off)), off);

@@ -30,6 +30,7 @@ import {
   type Result,
 } from '../errors';
 import type { Aes128, Random } from '../ports';
+import { keyUsable } from './reader-channel';
 import type { ChannelStep } from './step';
 
 /** One session: `k` is the KDF output, `tx`/`rx` the last counters sealed/accepted, `f` tag failures, `t` start. */
@@ -55,13 +56,6 @@ export interface Responder {
   lh: number;
 }
 
-/** A usable K_r: 32 bytes and not all one value (an erased flash page reads as all 00 or all FF). */
-function usable(k: Uint8Array | null | undefined): boolean {
-  if (!k || k.length !== 32) return false;
-  for (let i = 1; i < 32; i++) if (k[i] !== k[0]) return true;
-  return false;
-}
-
 /** The responder, or E_CH_NO_KEY without a usable key (an unprovisioned reader does not run the link). */
 export function responder(
   aes: Aes128,
@@ -70,7 +64,7 @@ export function responder(
   key: Uint8Array,
   info: Uint8Array,
 ): Result<Responder> {
-  if (!usable(key) || readerId.length !== 8) return fail(E_CH_NO_KEY, -1);
+  if (!keyUsable(key) || readerId.length !== 8) return fail(E_CH_NO_KEY, -1);
   return ok({
     aes: aes,
     rnd: rnd,
@@ -88,14 +82,11 @@ export function alertPacket(code: number): Uint8Array {
   return new Uint8Array([0x11, 5, 0, 0, 0, 0, code >> 8, code & 255]);
 }
 
-function failed(st: ChannelStep, code: number, at: number): ChannelStep {
+/** Records a failure in the step; `alert` also sends the host the clear ALERT with the same code. */
+function failed(st: ChannelStep, code: number, at: number, alert?: boolean): ChannelStep {
+  if (alert) st.send.push(alertPacket(code));
   st.fail = fail(code, at);
   return st;
-}
-
-function alerted(st: ChannelStep, code: number, at: number): ChannelStep {
-  st.send.push(alertPacket(code));
-  return failed(st, code, at);
 }
 
 /** CMAC of the length-prefixed transcript `label ‖ len‖part ‖ ...` under K_conf, truncated to the 8-byte tag. */
@@ -139,7 +130,7 @@ function onHello(r: Responder, b: Uint8Array, now: number, st: ChannelStep): Cha
   if (now - r.lh < 200) return failed(st, E_CH_STATE, 1);
   r.lh = now;
   // This implementation speaks record version 1 only: a HELLO whose range starts above it has no common version.
-  if (lo > 1) return alerted(st, E_CH_VERSION, 6);
+  if (lo > 1) return failed(st, E_CH_VERSION, 6, true);
   const a = new Uint8Array(39 + r.info.length);
   a[0] = 0x11;
   a[1] = 2;
@@ -165,12 +156,14 @@ function onHello(r: Responder, b: Uint8Array, now: number, st: ChannelStep): Cha
   return st;
 }
 
-function promote(r: Responder, now: number, st: ChannelStep): void {
+/** The pending handshake's keys are proven: they become the session. */
+function promote(r: Responder, now: number, st: ChannelStep): ChannelStep {
   const p = r.p as { s: LeanSession };
   p.s.t = now;
   r.s = p.s;
   r.p = null;
   st.up = true;
+  return st;
 }
 
 /** Opens a record under session `s` (host-to-reader keys); the body, or a typed failure. */
@@ -189,7 +182,7 @@ function onRecord(r: Responder, b: Uint8Array, c: number, now: number, st: Chann
   const s = r.s;
   if (s && now - s.t >= 90000000) {
     r.s = null;
-    return alerted(st, E_CH_EXPIRED, -1);
+    return failed(st, E_CH_EXPIRED, -1, true);
   }
   const o = s ? open(s, r, b, c) : null;
   if (o && o.ok) {
@@ -201,8 +194,7 @@ function onRecord(r: Responder, b: Uint8Array, c: number, now: number, st: Chann
     // The CONFIRM may have been lost: a record that verifies under the pending keys confirms them.
     const op = open(p.s, r, b, c);
     if (op.ok) {
-      promote(r, now, st);
-      st.body = op.value;
+      promote(r, now, st).body = op.value;
       return st;
     }
     if (!o) {
@@ -210,7 +202,7 @@ function onRecord(r: Responder, b: Uint8Array, c: number, now: number, st: Chann
       return st;
     }
   }
-  if (!o) return alerted(st, E_CH_NO_SESSION, 1);
+  if (!o) return failed(st, E_CH_NO_SESSION, 1, true);
   if (o.code === E_CH_TOO_MANY_FAILURES) {
     r.s = null;
     st.send.push(alertPacket(E_CH_TOO_MANY_FAILURES));
@@ -249,8 +241,7 @@ export function respond(r: Responder, b: Uint8Array, now: number): ChannelStep {
   // tagH = CMAC(K_conf, "H" ‖ len‖HELLO ‖ len‖AUTH ‖ len‖CONFIRM-without-tag); a forged one leaves p in place.
   if (!same8(hsTag(r, p.s.k, 72, [p.h, p.a, b.subarray(0, n - 8)]), b, n - 8))
     return failed(st, E_CH_HANDSHAKE, n - 8);
-  promote(r, now, st);
-  return st;
+  return promote(r, now, st);
 }
 
 /** Seals one record body for the host. */
@@ -280,7 +271,7 @@ export function sealFor(r: Responder, body: Uint8Array, now: number): Result<Uin
 
 /** Installs a new K_r (after REKEY was stored durably); the running session continues. */
 export function setResponderKey(r: Responder, k: Uint8Array): boolean {
-  if (!usable(k)) return false;
+  if (!keyUsable(k)) return false;
   r.key = new Uint8Array(k);
   return true;
 }
