@@ -95,8 +95,16 @@ function pipeline(
   return { stores, journal, engine, hub, keyOf };
 }
 
-/** Events per second through hub (+ engine) + journal, 8 readers on in-memory links, until all are ACKed. */
-async function throughput(kind: 'sighting' | 'tap', withEngine: boolean, perReader: number): Promise<number> {
+/**
+ * Events per second through hub (+ engine) + journal, 8 readers on in-memory links, until all are ACKed.
+ * `group`: the sessions store each turn's events together and ACK them once (ReaderSession.groupCommit).
+ */
+async function throughput(
+  kind: 'sighting' | 'tap',
+  withEngine: boolean,
+  perReader: number,
+  group = false,
+): Promise<number> {
   const clock = new VirtualClock();
   clock.t = 1000;
   const ids = Array.from(
@@ -109,7 +117,7 @@ async function throughput(kind: 'sighting' | 'tap', withEngine: boolean, perRead
     const [h, r] = linkPair();
     ends.push(h, r);
     const reader = new TestReader(r, clock, fromHex(id), p.keyOf(id));
-    p.hub.attach(h, 'serial');
+    p.hub.attach(h, 'serial').groupCommit = group;
     return { reader, acked: 0 };
   });
   const pump = async () => {
@@ -281,12 +289,14 @@ async function main(): Promise<void> {
   // Warm-up (JIT, SQLite page cache), then the measured rounds, engine and baseline interleaved.
   await throughput('sighting', true, 100);
   await throughput('sighting', false, 100);
-  const best = async (k: 'sighting' | 'tap', e: boolean) =>
-    Math.max(await throughput(k, e, 500), await throughput(k, e, 500));
+  const best = async (k: 'sighting' | 'tap', e: boolean, g = false) =>
+    Math.max(await throughput(k, e, 500, g), await throughput(k, e, 500, g));
   const sight = await best('sighting', true);
   const sightBase = await best('sighting', false);
   const tap = await best('tap', true);
   const tapBase = await best('tap', false);
+  const sightGroup = await best('sighting', true, true);
+  const tapGroup = await best('tap', true, true);
   const lat = await ptyLatency(200);
   report('Bridge: hub + decision engine + durable journal', [
     {
@@ -300,6 +310,18 @@ async function main(): Promise<void> {
       value: tap,
       unit: 'events/s',
       baseline: { name: 'hub+journal, no engine', value: tapBase },
+    },
+    {
+      name: 'sightings/s, sessions in group commit (one journal txn + one ACK per turn)',
+      value: sightGroup,
+      unit: 'events/s',
+      baseline: { name: 'one event at a time per reader', value: sight },
+    },
+    {
+      name: 'taps/s, sessions in group commit',
+      value: tapGroup,
+      unit: 'events/s',
+      baseline: { name: 'one event at a time per reader', value: tap },
     },
     {
       name: 'TAP->DECISION host-side p50 (pty 115200)',

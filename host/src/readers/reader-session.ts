@@ -263,12 +263,16 @@ export class ReaderSession {
     const ep = this.epoch;
     this.storing = this.storing.then(() => {
       if (ep !== this.epoch || this.closed) return;
-      const writes = evs.map((ev) =>
-        this.o.onEvent(ev).then(
-          () => true,
-          () => false,
-        ),
-      );
+      const writes = evs.map((ev) => {
+        try {
+          return this.o.onEvent(ev).then(
+            () => true,
+            () => false,
+          );
+        } catch {
+          return Promise.resolve(false); // a store that throws instead of rejecting must not stall the chain
+        }
+      });
       return Promise.all(writes).then((ok) => {
         if (this.closed) return;
         let n = 0;
