@@ -180,9 +180,19 @@ describe('badgewire bridge backup/restore', () => {
 
     const first = await bw('bridge', 'backup', '--config', config);
     expect(first.err).toEqual([]);
-    expect(first.out).toHaveLength(3);
+    // Two tenants, the bridge's own state (audit trails, API clients, reader records), the key store copy.
+    expect(first.out.map((l) => /\/([a-z]+)--\d{8}T/.exec(l)?.[1])).toEqual([
+      'acme',
+      'globex',
+      'host',
+      'keystore',
+    ]);
     t += 3_600_000;
     await bw('bridge', 'backup', '--config', config);
+    // Retention (hourly: 1) applies to host state snapshots too.
+    expect(readdirSync(join(cfgDir, 'backups')).filter((f) => f.endsWith('.bwhost'))).toEqual([
+      'host--20261123T130000000Z.bwhost',
+    ]);
     const files = readdirSync(join(cfgDir, 'backups'))
       .filter((f) => f.endsWith('.bwbak'))
       .sort();

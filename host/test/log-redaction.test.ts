@@ -83,6 +83,7 @@ describe('log redaction', () => {
           'E_KEYSTORE_IO',
           'E_KEYSTORE_BUSY',
           'E_READER_IO',
+          'E_STATE_IO',
         ].includes(code),
       );
     }
