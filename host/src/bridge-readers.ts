@@ -1,20 +1,26 @@
 /**
  * The bridge's readers: which configured readers the hub manages (16-hex-digit link ids), how their links are
  * kept up (serial: the serial supervisor by path or USB id; BLE: one shared noble adapter, opened only when a
- * BLE reader is configured, and a reconnecting supervisor per reader), and the API's view of all of them.
+ * BLE reader is configured, and a reconnecting supervisor per reader; a `ble-scan` reader is the bridge
+ * machine's own adapter scanning for badges, its sightings handed straight to the engine), and the API's
+ * view of all of them.
  */
 
 import type { Clock } from '@badgewire/protocol';
 import type { ReaderInfo, ReaderRegistry } from './api/index';
 import type { BridgeConfig, ReaderConfig } from './config/index';
 import type { Logger } from './log/index';
-import type { ReaderHub } from './readers/index';
+import type { HubEvent, ReaderHub } from './readers/index';
+import { LocalScanReader } from './readers/local-scan';
 import {
+  type BadgeScanOptions,
   type BleAdapterHandle,
+  type BleScanSupervisor,
   type BleSupervisor,
   type SerialSupervisor,
   sharedBleAdapter,
   superviseBle,
+  superviseBleScan,
   superviseSerial,
 } from './transport/index';
 
@@ -23,9 +29,10 @@ export const LINK_ID = /^[0-9a-f]{16}$/;
 /** The hub's view for readers it manages; configured readers it cannot manage are listed offline. */
 export function readerRegistry(config: BridgeConfig, hub: ReaderHub): ReaderRegistry {
   const info = (r: ReaderConfig): ReaderInfo => {
+    const transport = r.transport.type === 'serial' ? 'serial' : 'ble';
     const live = hub.get(r.tenant, r.id);
-    if (live) return { ...live, transport: r.transport.type };
-    const out: ReaderInfo = { id: r.id, transport: r.transport.type, state: 'offline', health: {} };
+    if (live) return { ...live, transport };
+    const out: ReaderInfo = { id: r.id, transport, state: 'offline', health: {} };
     if (r.door) out.doorId = r.door;
     return out;
   };
@@ -41,6 +48,8 @@ export function readerRegistry(config: BridgeConfig, hub: ReaderHub): ReaderRegi
 export interface RunningReaders {
   serial: SerialSupervisor[];
   ble: BleSupervisor[];
+  /** The bridge machine's own badge scan (a `ble-scan` reader), if configured. */
+  scan: { supervisor: BleScanSupervisor; reader: LocalScanReader } | null;
   /** Null unless a BLE reader is configured (then noble is loaded on the first connection attempt). */
   adapter: BleAdapterHandle | null;
   stop(): void;
@@ -51,20 +60,26 @@ export interface ReaderStartOptions {
   openBle?: Parameters<typeof sharedBleAdapter>[1];
 }
 
+/** Where a `ble-scan` reader's sightings go (the decision engine's `handle`). */
+export type LocalEvents = (ev: HubEvent) => Promise<void>;
+
 export function startReaders(
   config: BridgeConfig,
   hub: ReaderHub,
   clock: Clock,
   log: Logger,
+  local: LocalEvents,
   opts: ReaderStartOptions = {},
 ): RunningReaders {
   const out: RunningReaders = {
     serial: [],
     ble: [],
+    scan: null,
     adapter: null,
     stop() {
       for (const s of out.serial) s.stop();
       for (const s of out.ble) s.stop();
+      out.scan?.supervisor.stop();
       out.adapter?.close();
     },
   };
@@ -108,6 +123,32 @@ export function startReaders(
           },
       opts.openBle,
     );
+    if (t.type === 'ble-scan') {
+      const reader = new LocalScanReader(
+        r.id,
+        r.tenant,
+        local,
+        (err) =>
+          log.warn(
+            { readerId: r.id, code: (err as { code?: string })?.code },
+            'local scan sighting not journalled',
+          ),
+        t.dedupMs,
+      );
+      const scan: BadgeScanOptions = { watchdogMs: t.watchdogMs };
+      if (t.companyId !== undefined) scan.companyId = t.companyId;
+      out.scan = {
+        reader,
+        supervisor: superviseBleScan({
+          adapter: out.adapter,
+          scan,
+          reconnect: ble.reconnect,
+          onAdvert: (a) => reader.advert(a),
+          onError,
+        }),
+      };
+      continue;
+    }
     out.ble.push(
       superviseBle({
         adapter: out.adapter,

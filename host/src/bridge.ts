@@ -175,7 +175,14 @@ export async function startBridge(config: BridgeConfig, opts: StartOptions): Pro
   let mqtt = new Map<string, MqttOutput>();
   let links: RunningReaders | null = null;
   try {
-    links = startReaders(config, hub, clock, log.child({ component: 'readers' }), opts.readers);
+    links = startReaders(
+      config,
+      hub,
+      clock,
+      log.child({ component: 'readers' }),
+      (ev) => engine.handle(ev),
+      opts.readers,
+    );
     engine.start();
     api = await startApi(
       config,
@@ -221,6 +228,7 @@ export async function startBridge(config: BridgeConfig, opts: StartOptions): Pro
       api: api !== null,
       serialReaders: links.serial.length,
       bleReaders: links.ble.length,
+      bleScan: links.scan !== null,
       mqtt: mqtt.size,
     },
     'bridge running',

@@ -23,6 +23,7 @@ const valid = {
       transport: { type: 'serial', vid: '1915', pid: '520f' },
     },
     { id: 'r2', role: 'lead', exhibitor: 'ex-1', transport: { type: 'ble', name: 'bw-booth' } },
+    { id: 'r3', role: 'presence', transport: { type: 'ble-scan', companyId: 65535, dedupMs: 500 } },
   ],
   enrolment: { acme: 'enrol.json' },
   sun: { acme: { suffix: 'f58401d2760000850101', masterKeyId: 'mk-1', tags: 'tags.json' } },
@@ -62,7 +63,7 @@ function mutate(path: Path, op: 'delete' | 'set', value: unknown): unknown {
 
 describe('config validator fuzz', () => {
   it('accepts the base config', () => {
-    expect(validateConfig(valid, '/srv/bw').readers).toHaveLength(2);
+    expect(validateConfig(valid, '/srv/bw').readers).toHaveLength(3);
   });
 
   it('never throws anything but E_CONFIG_INVALID on random JSON', () => {

@@ -115,6 +115,12 @@ describe('bridge config', () => {
             transport: { type: 'ble', name: 'bw-door-1' },
           },
           {
+            id: 'c0ffee0000000003',
+            role: 'presence',
+            zone: 'hall',
+            transport: { type: 'ble-scan', companyId: 0xffff },
+          },
+          {
             id: 'c0ffee0000000002',
             role: 'lead',
             exhibitor: 'ex-42',
@@ -134,7 +140,13 @@ describe('bridge config', () => {
       tapModes: ['C', 'SUN'],
       transport: { type: 'ble', name: 'bw-door-1', addressType: 'random' },
     });
-    expect(c.readers[1]).toMatchObject({
+    expect(c.readers[1]?.transport).toEqual({
+      type: 'ble-scan',
+      companyId: 0xffff,
+      watchdogMs: 30_000,
+      dedupMs: 2000,
+    });
+    expect(c.readers[2]).toMatchObject({
       exhibitor: 'ex-42',
       position: { x: 120, y: -4 },
       transport: { type: 'ble', address: 'c0:ff:ee:00:00:02', addressType: 'public' },
@@ -171,6 +183,9 @@ describe('bridge config', () => {
           tapModes: ['SUN'],
           transport: { type: 'serial', path: '/dev/a', name: 'n' },
         },
+        { id: 'r5', role: 'presence', tapModes: ['C'], transport: { type: 'ble-scan' } },
+        { id: 'r6', role: 'presence', transport: { type: 'ble-scan' } },
+        { id: 'r7', role: 'presence', transport: { type: 'ble-scan', companyId: 70000 } },
       ],
       sun: { acme: { suffix: 'abc' }, nobody: { suffix: 'f58401' } },
       ble: {
@@ -201,6 +216,9 @@ describe('bridge config', () => {
       ['readers[2].transport.name', /1-29 printable/],
       ['readers[3].tapModes', /SUN needs sun settings/],
       ['readers[3].transport.name', /not valid for a serial transport/],
+      ['readers[6].transport.companyId', /integer from 0 to 65535/],
+      ['readers[4].tapModes', /takes no taps/],
+      ['readers[5].transport', /only one reader can be the bridge's own BLE scan/],
       ['sun.acme.suffix', /AID/],
       ['sun.acme.masterKeyId', /no enrolment file/],
       ['sun.nobody', /unknown field/],

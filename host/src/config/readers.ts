@@ -12,6 +12,8 @@ const TAP_MODES = ['C', 'S', 'SUN'] as const;
 const MAX_COORD = 100_000;
 
 export function transport(c: Checker, path: string, v: unknown): ReaderTransport | undefined {
+  if (typeof v === 'object' && v !== null && (v as Obj).type === 'ble-scan')
+    return bleScan(c, path, v as Obj);
   const t = c.obj(path, v, [
     'type',
     'path',
@@ -26,7 +28,7 @@ export function transport(c: Checker, path: string, v: unknown): ReaderTransport
   if (!t) return undefined;
   if (t.type === 'ble') return bleTransport(c, path, t);
   if (t.type !== 'serial') {
-    c.add(join(path, 'type'), 'must be "serial" or "ble"');
+    c.add(join(path, 'type'), 'must be "serial", "ble" or "ble-scan"');
     return undefined;
   }
   for (const k of ['address', 'name', 'addressType'])
@@ -53,6 +55,20 @@ export function transport(c: Checker, path: string, v: unknown): ReaderTransport
   if (!vid || !pid) return undefined;
   const out: ReaderTransport = { type: 'serial', vid: vid.toLowerCase(), pid: pid.toLowerCase(), baudRate };
   if (sn !== undefined) out.serialNumber = sn;
+  return out;
+}
+
+function bleScan(c: Checker, path: string, v: Obj): ReaderTransport | undefined {
+  const t = c.obj(path, v, ['type', 'companyId', 'watchdogMs', 'dedupMs']);
+  if (!t) return undefined;
+  const companyId =
+    t.companyId === undefined ? undefined : c.int(join(path, 'companyId'), t.companyId, 0, 0xffff);
+  const watchdogMs = c.int(join(path, 'watchdogMs'), t.watchdogMs, 0, 3_600_000, 30_000);
+  const dedupMs = c.int(join(path, 'dedupMs'), t.dedupMs, 0, 600_000, 2000);
+  if (watchdogMs === undefined || dedupMs === undefined) return undefined;
+  if (t.companyId !== undefined && companyId === undefined) return undefined;
+  const out: ReaderTransport = { type: 'ble-scan', watchdogMs, dedupMs };
+  if (companyId !== undefined) out.companyId = companyId;
   return out;
 }
 

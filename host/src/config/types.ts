@@ -16,11 +16,13 @@
  *   journal.commitWindowMs  2
  *   backup.dir         "<dataDir>/backups";  backup.intervalMinutes 60;  retention 24 hourly / 7 daily / 4 weekly / 12 monthly
  *   log.level          "info"
- *   ble                null: no BLE reader, and @stoprocent/noble is never loaded. With BLE readers it is
+ *   ble                null: no BLE or ble-scan reader, and @stoprocent/noble is never loaded. Otherwise
  *                      { adapter: { hci: 0 } | { uart: PATH, baudRate: 1000000 }, connectTimeoutMs 10000,
  *                        reconnect: { minMs 1000, maxMs 30000 } }  (exponential backoff with jitter)
  *   readers[].transport  BLE: { type: "ble", address: "c0:ff:ee:00:00:01" } or { type: "ble", name: "bw-door-1" }
- *                      (the advertised local name, found by scanning); addressType "random"
+ *                      (the advertised local name, found by scanning); addressType "random".
+ *                      { type: "ble-scan", companyId?, watchdogMs 30000, dedupMs 2000 }: the bridge machine
+ *                      itself scans for badges with its adapter (sightings only; at most one such reader)
  *   readers[].position { x, y } in metres, one venue coordinate system: relay detection compares readers that
  *                      have one (host receive times, see access/relay.ts)
  *   readers[].tapModes  which tap modes the reader accepts: "C" (challenge), "S" (counter), "SUN" (NTAG 424 DNA);
@@ -42,7 +44,9 @@ export type SerialTransport =
 export type BleTransport =
   | { type: 'ble'; address: string; addressType: 'public' | 'random' }
   | { type: 'ble'; name: string; addressType: 'public' | 'random' };
-export type ReaderTransport = SerialTransport | BleTransport;
+/** The bridge machine is the reader: badge advertisements from its own BLE adapter (sightings only). */
+export type BleScanTransport = { type: 'ble-scan'; companyId?: number; watchdogMs: number; dedupMs: number };
+export type ReaderTransport = SerialTransport | BleTransport | BleScanTransport;
 
 export interface ReaderConfig {
   id: string;

@@ -115,14 +115,24 @@ export function validateConfig(raw: unknown, configDir: string): BridgeConfig {
     const t = transport(c, `${p}.transport`, o.transport);
     if (t) {
       const k =
-        t.type === 'ble'
-          ? 'address' in t
-            ? `ble:${t.address}`
-            : `ble-name:${t.name}`
-          : 'path' in t
-            ? `path:${t.path}`
-            : `usb:${t.vid}:${t.pid}:${t.serialNumber ?? ''}`;
-      if (seenPorts.has(k)) c.add(`${p}.transport`, 'another reader already uses this transport');
+        t.type === 'ble-scan'
+          ? 'ble-scan'
+          : t.type === 'ble'
+            ? 'address' in t
+              ? `ble:${t.address}`
+              : `ble-name:${t.name}`
+            : 'path' in t
+              ? `path:${t.path}`
+              : `usb:${t.vid}:${t.pid}:${t.serialNumber ?? ''}`;
+      if (seenPorts.has(k))
+        c.add(
+          `${p}.transport`,
+          k === 'ble-scan'
+            ? "only one reader can be the bridge's own BLE scan"
+            : 'another reader already uses this transport',
+        );
+      if (k === 'ble-scan' && o.tapModes !== undefined)
+        c.add(`${p}.tapModes`, 'a ble-scan reader only hears advertisements; it takes no taps');
       seenPorts.add(k);
     }
     const extras = readerExtras(c, p, o, role, tenant !== undefined && tenant in sun);
@@ -191,7 +201,7 @@ export function validateConfig(raw: unknown, configDir: string): BridgeConfig {
     }
   }
 
-  const ble = bleConfig(c, r.ble, readers.filter((x) => x.transport.type === 'ble').length);
+  const ble = bleConfig(c, r.ble, readers.filter((x) => x.transport.type !== 'serial').length);
   const rl = c.obj('relay', r.relay ?? {}, ['maxSpeedMps', 'horizonMs']) ?? {};
   const relay = {
     maxSpeedMps:

@@ -2,10 +2,11 @@
  * Keeps BLE readers connected: one shared adapter (noble is loaded on the first `get`, so a bridge without BLE
  * readers never loads it; a lost adapter is reopened on the next attempt), and per reader a loop of
  * find (by advertised name, when configured so) -> connect -> hand the link on -> wait for it to close ->
- * back off (exponential with jitter, reset after a connection that held) -> again.
+ * back off (exponential with jitter, reset after a connection that held) -> again. A badge scan (the bridge
+ * machine as its own reader) is kept running the same way across adapter losses.
  */
 import type { Link } from '@badgewire/protocol';
-import { BleAdapter, type BleOptions } from './ble';
+import { type BadgeAdvert, type BadgeScan, type BadgeScanOptions, BleAdapter, type BleOptions } from './ble';
 import { TransportError } from './errors';
 
 export interface BleAdapterHandle {
@@ -140,6 +141,73 @@ export function superviseBle(o: BleSupervisorOptions): BleSupervisor {
       clearTimeout(timer);
       link?.close();
       link = null;
+    },
+  };
+}
+
+export interface BleScanSupervisorOptions {
+  adapter: BleAdapterHandle;
+  scan: BadgeScanOptions;
+  reconnect: { minMs: number; maxMs: number };
+  onAdvert(a: BadgeAdvert): void;
+  onError(err: TransportError): void;
+  random?: () => number;
+}
+
+export interface BleScanSupervisor {
+  /** Times a scan was started (more than one: the adapter was lost and reopened). */
+  readonly starts: number;
+  stop(): void;
+}
+
+/** Keeps a badge scan running on the shared adapter, restarting it on a reopened adapter after a loss. */
+export function superviseBleScan(o: BleScanSupervisorOptions): BleScanSupervisor {
+  let stopped = false;
+  let scan: BadgeScan | null = null;
+  let timer: NodeJS.Timeout | undefined;
+  let delay = o.reconnect.minMs;
+  let starts = 0;
+  const random = o.random ?? Math.random;
+  const later = () => {
+    if (stopped) return;
+    const wait = Math.round(delay / 2 + (random() * delay) / 2);
+    delay = Math.min(o.reconnect.maxMs, delay * 2);
+    timer = setTimeout(attempt, wait);
+    timer.unref();
+  };
+  const attempt = async () => {
+    if (stopped) return;
+    try {
+      const adapter = await o.adapter.get();
+      if (stopped) return;
+      const s = adapter.scanBadges(o.onAdvert, o.scan);
+      scan = s;
+      starts++;
+      delay = o.reconnect.minMs;
+      adapter.onLost(() => {
+        s.stop();
+        if (scan === s) scan = null;
+        o.onError(
+          new TransportError('E_BLE_NO_ADAPTER', 'the BLE adapter was lost while scanning', 'retrying', true),
+        );
+        later();
+      });
+    } catch (e) {
+      if (stopped) return;
+      o.onError(asTransportError(e));
+      later();
+    }
+  };
+  setImmediate(attempt);
+  return {
+    get starts() {
+      return starts;
+    },
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+      scan?.stop();
+      scan = null;
     },
   };
 }
