@@ -70,8 +70,11 @@ const REPLAY_AFTER_MS = 6000;
  */
 const WAIT_MS = 10_000;
 const LOOK_MS = 250;
+/** The longest LED pattern the firmware shows for one event (deny: 200-100-200-100-200 ms). */
+const PATTERN_MS = 1000;
 /** The firmware's de-dup table size (reader.ts: `new Sightings(cfg.dd, 32)`). */
 const SIGHTINGS_MAX = 32;
+const MSG_TAP = 17;
 const SW_OK = [0x90, 0x00];
 const SW_NOT_FOUND = [0x6a, 0x82];
 const NDEF_APP = [0xd2, 0x76, 0, 0, 0x85, 1, 1];
@@ -118,10 +121,15 @@ export class FirmwareReader {
   private readonly queue: { k: number; tag: VirtualTag; at: number }[] = [];
   private presenting = false;
   private tapNo = 0;
-  /** The tap whose frame the firmware read last: the only one it would act on. */
+  /** The tap whose frame the firmware read last and queued as a TAP event: the only one it would act on. */
   private latest = 0;
+  /** The tap whose tag answered last; it counts once the firmware stores its TAP event. */
+  private answered = 0;
   private traced = 0;
   private wasUp = false;
+  private flushQueued = false;
+  /** When the last red-LED pattern started (virtual ms). */
+  private redAt = -1e9;
   /** The firmware's own de-dup table, run beside it to know which advertisements it forwards. */
   private seen: Sightings;
 
@@ -145,6 +153,23 @@ export class FirmwareReader {
       guardMs: 0,
       i2c: { write: (a, d) => chip.i2cWrite(a, d), read: (a, n) => chip.i2cRead(a, n) },
     });
+    // A probe on the flash bus: the firmware stores every TAP event (`BE32 seq ‖ CBOR {0: 17, ...}`) before it
+    // sends it, so a stored TAP marks the tap the firmware now answers to (a failed read stores none).
+    const storage = this.dev.storage;
+    const write = storage.write.bind(storage);
+    storage.write = (name, data, offset, size) => {
+      write(name, data, offset, size);
+      if (
+        (offset ?? 0) === 0 &&
+        /^bwq\d+$/.test(name) &&
+        data[5] === 0 &&
+        data[6] === MSG_TAP &&
+        this.answered
+      ) {
+        this.latest = this.answered;
+        this.answered = 0;
+      }
+    };
   }
 
   get idHex(): string {
@@ -187,10 +212,26 @@ export class FirmwareReader {
       if (this.link === link && this.powered) link.write(b);
     });
     link.onData((b) => {
-      if (this.link === link && this.powered) uart.write(b);
+      if (!(this.link === link && this.powered)) return;
+      uart.write(b);
+      this.flushSoon();
     });
     link.onClose(() => {
       if (this.link === link) this.link = null;
+    });
+  }
+
+  /**
+   * Espruino hands received bytes to the firmware from its idle loop: a zero-delay timer on the virtual clock.
+   * Run it now (after the current job, outside any clock advance) rather than at the world's next step, so a
+   * host round trip (ACK, DECISION) takes no virtual time: otherwise every reply would wait a whole step.
+   */
+  private flushSoon(): void {
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    queueMicrotask(() => {
+      this.flushQueued = false;
+      this.o.clock.advance(0);
     });
   }
 
@@ -201,6 +242,7 @@ export class FirmwareReader {
     this.queue.length = 0;
     this.chip.place(null);
     this.latest = 0;
+    this.answered = 0;
     this.seen = new Sightings(this.o.dedupMs, SIGHTINGS_MAX);
     this.unsubscribe?.();
     this.unsubscribe = null;
@@ -259,9 +301,12 @@ export class FirmwareReader {
       if (e.value !== 1) continue;
       if (e.pin === this.relayPin) this.decided(true);
       else if (e.pin === this.redPin) {
+        // A pattern is several pulses (door.ts): only its first one starts a new signal.
+        if (e.t - this.redAt < PATTERN_MS) continue;
         const off = trace.slice(i + 1).find((x) => x.pin === this.redPin && x.value === 0);
         if (!off) break;
-        // Deny is 200 ms on, the offline pattern 100 ms: only a deny answers a tap.
+        this.redAt = e.t;
+        // Deny starts with 200 ms on, the offline pattern with 100 ms: only a deny answers a tap.
         if (off.t - e.t >= 150) this.decided(false);
       }
     }
@@ -326,7 +371,8 @@ export class FirmwareReader {
     };
     const wait = (): void => {
       this.outputs();
-      if (this.latest === item.k && this.powered && clock.now() < until) clock.setTimer(LOOK_MS, wait);
+      const open = this.latest === item.k || this.answered === item.k;
+      if (open && this.powered && clock.now() < until) clock.setTimer(LOOK_MS, wait);
       else clock.setTimer(GAP_MS, next);
     };
     this.chip.place(item.tag);
@@ -367,14 +413,14 @@ export class FirmwareReader {
           if (starts(apdu, [0, 0xb0]) && apdu.length >= 5) {
             const off = toU16(apdu, 2);
             const data = nfile.subarray(off, off + (apdu[4] as number));
-            if (off + (apdu[4] as number) > 2) this.latest = k;
+            if (off + (apdu[4] as number) > 2) this.answered = k;
             return withSw(data, SW_OK);
           }
           return withSw([], SW_NOT_FOUND);
         }
         const chal = apdu[1] === 0x10 && apdu.length >= 13 ? new Uint8Array(apdu.subarray(5, 13)) : null;
         if (apdu[0] !== 0x80 || (apdu[1] !== 0x10 && apdu[1] !== 0x12)) return withSw([], SW_NOT_FOUND);
-        this.latest = k;
+        this.answered = k;
         // A badge answers at the moment of the read (its counter and clock then); a replay device, its recording.
         return withSw(badge ? badge.tap(this.o.clock.epoch(), chal) : frame, SW_OK);
       },
