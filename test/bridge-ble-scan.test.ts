@@ -4,15 +4,17 @@
  * advertisements. Each becomes a SIGHTING for the decision engine (resolved to the badge's ref, journalled),
  * repeats of one advertisement within `dedupMs` are dropped as the reader firmware drops them.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeAdvertisement, ephId, nobleAes } from '@badgewire/protocol';
+import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Bridge, startBridge } from '../host/src/bridge';
 import { loadConfig } from '../host/src/config/index';
 import type { JournalEvent } from '../host/src/journal/index';
 import { createLogger } from '../host/src/log/index';
+import { call } from '../host/test/api-fixtures';
 import { VirtualController } from '../simulator/src/hci/index';
 import { openTempPtyPair } from '../simulator/src/links/pty';
 import { makeSite, type Site, until } from './bridge-rig';
@@ -22,6 +24,24 @@ let site: Site;
 let bridge: Bridge;
 let controller: VirtualController;
 let pty: Awaited<ReturnType<typeof openTempPtyPair>>;
+
+/** GET /v1/readers over HTTPS with a JWT, as an integrator sees the bridge's own scan. */
+async function listed(): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  const token = await new SignJWT({ tenant: 'acme', scope: 'events:read' })
+    .setProtectedHeader({ alg: 'HS256', kid: 'k1' })
+    .setIssuer('acme-ops')
+    .setAudience('https://bridge.e2e')
+    .setSubject('ops')
+    .setIssuedAt(now)
+    .setExpirationTime(now + 60)
+    .sign(site.secret);
+  const ca = readFileSync(join(site.dir, 'data', 'tls', 'bridge-cert.pem'), 'utf8');
+  const r = await call({ port: bridge.api?.port ?? 0, ca } as Parameters<typeof call>[0], '/v1/readers', {
+    token,
+  });
+  return r.text;
+}
 
 const sightings = (): JournalEvent[] =>
   bridge.stores
@@ -56,6 +76,9 @@ afterAll(async () => {
 describe('bridge scanning for badges with its own adapter', () => {
   it('journals a resolved sighting per advertisement, dropping repeats within dedupMs', async () => {
     await until('the bridge scanning', () => controller.scanning, 20_000);
+    const readers = await listed();
+    expect(readers).toContain('"state":"online"');
+    expect(readers).toContain('"transport":"ble"');
     const b0 = site.badges[0] as Site['badges'][number];
     const adv = () =>
       encodeAdvertisement(0xffff, ephId(nobleAes, b0.kId, Math.floor(Date.now() / 1000 / 256)));

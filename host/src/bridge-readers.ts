@@ -27,9 +27,17 @@ import {
 export const LINK_ID = /^[0-9a-f]{16}$/;
 
 /** The hub's view for readers it manages; configured readers it cannot manage are listed offline. */
-export function readerRegistry(config: BridgeConfig, hub: ReaderHub): ReaderRegistry {
+export function readerRegistry(
+  config: BridgeConfig,
+  hub: ReaderHub,
+  links: () => RunningReaders | null = () => null,
+): ReaderRegistry {
   const info = (r: ReaderConfig): ReaderInfo => {
     const transport = r.transport.type === 'serial' ? 'serial' : 'ble';
+    // The bridge's own scan has no session: it is online while the adapter scans.
+    const scan = r.transport.type === 'ble-scan' ? links()?.scan : undefined;
+    if (scan)
+      return { id: r.id, transport, state: scan.supervisor.scanning ? 'online' : 'offline', health: {} };
     const live = hub.get(r.tenant, r.id);
     if (live) return { ...live, transport };
     const out: ReaderInfo = { id: r.id, transport, state: 'offline', health: {} };

@@ -188,7 +188,7 @@ export async function startBridge(config: BridgeConfig, opts: StartOptions): Pro
       config,
       stores,
       policySink(policies, saved, engine),
-      readerRegistry(config, hub),
+      readerRegistry(config, hub, () => links),
       opts,
       log,
     );

@@ -1,6 +1,7 @@
 /** @badgewire/host: the host bridge. */
 
 export * from './access/index';
+export { PolicyStore, type StoredEntitlement, type StoredRevocation } from './access/policy-store';
 export * from './api/index';
 export * from './backup/index';
 export { type Bridge, runBridge, type StartOptions, startBridge } from './bridge';
@@ -27,5 +28,7 @@ export {
 } from './log/index';
 export * from './output/index';
 export * from './readers/index';
+export { LocalScanReader } from './readers/local-scan';
+export { SqliteReaderStore } from './readers/reader-store';
 export * from './tls/index';
 export * from './transport/index';

@@ -157,6 +157,8 @@ export interface BleScanSupervisorOptions {
 export interface BleScanSupervisor {
   /** Times a scan was started (more than one: the adapter was lost and reopened). */
   readonly starts: number;
+  /** A scan is running now. */
+  readonly scanning: boolean;
   stop(): void;
 }
 
@@ -202,6 +204,9 @@ export function superviseBleScan(o: BleScanSupervisorOptions): BleScanSupervisor
   return {
     get starts() {
       return starts;
+    },
+    get scanning() {
+      return scan !== null;
     },
     stop() {
       stopped = true;
