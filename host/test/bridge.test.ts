@@ -193,7 +193,7 @@ await program.parseAsync(process.argv);
         tenants: ['acme'],
         zones: [{ id: 'hall' }],
         doors: [{ id: 'door-1', zone: 'hall' }],
-        readers: [{ id, door: 'door-1', transport: { type: 'ble', address: 'c0:ff:ee:00:00:07' } }],
+        readers: [{ id, door: 'door-1', transport: { type: 'serial', path: join(dir, 'hub-no-tty') } }],
       }),
     );
     const config = loadConfig(cfg);
