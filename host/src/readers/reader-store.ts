@@ -94,6 +94,8 @@ export class SqliteReaderStore implements ReaderStore {
 
   save(r: ReaderRecord): void {
     this.m.set(r.id, r);
+    // A session finishing after the bridge closed the store: nothing more is written (the reader resends).
+    if (!this.db.open) return;
     const d = this.disk.get(r.id);
     const onlyDurable =
       d !== undefined &&

@@ -166,8 +166,22 @@ export class BleAdapter {
     return new BleAdapter(noble, opts.uart?.port);
   }
 
+  /**
+   * One connection setup or name scan at a time: most controllers allow a single pending LE Create Connection,
+   * and scanning while initiating is refused by many. Readers reconnecting together queue here instead.
+   */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.finding.then(fn);
+    this.finding = run.catch(() => undefined);
+    return run;
+  }
+
   /** Connects to a reader and opens its Nordic UART Service as a Link. */
-  async connect(address: string, opts: ConnectOptions = {}): Promise<NobleLink> {
+  connect(address: string, opts: ConnectOptions = {}): Promise<NobleLink> {
+    return this.exclusive(() => this.connectNow(address, opts));
+  }
+
+  private async connectNow(address: string, opts: ConnectOptions): Promise<NobleLink> {
     const timeoutMs = opts.timeoutMs ?? 10_000;
     let peripheral: Peripheral | undefined;
     const fail = (what: string) =>
@@ -216,13 +230,13 @@ export class BleAdapter {
 
   /**
    * Scans until a peripheral advertises `name` as its local name (a reader configured by name: Espruino
-   * advertises its NRF.setAdvertising name) and returns its address. Scans are serialised per adapter.
+   * advertises its NRF.setAdvertising name) and returns its address. Serialised with connection setups.
    */
   findByName(
     name: string,
     timeoutMs: number,
   ): Promise<{ address: string; addressType: 'public' | 'random' }> {
-    const run = this.finding.then(
+    return this.exclusive(
       () =>
         new Promise<{ address: string; addressType: 'public' | 'random' }>((resolve, reject) => {
           if (this.stopped || this.lostReason !== undefined) {
@@ -256,8 +270,6 @@ export class BleAdapter {
           this.noble.startScanning([], true);
         }),
     );
-    this.finding = run.catch(() => undefined);
-    return run;
   }
 
   /** Scans for badge advertisements when the bridge machine is itself the reader. */
