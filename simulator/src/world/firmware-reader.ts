@@ -12,9 +12,9 @@ import { Sightings } from '../../../firmware/src/app/sightings';
 import { BOARDS as PROFILES } from '../../../firmware/src/board/profiles';
 import { VirtualPn532, type VirtualTag } from '../chips/pn532';
 import type { VirtualClock } from '../clock';
-import type { AuditRoots } from '../espruino/index';
-import { EspruinoDevice, type PinEvent, type SerialName } from '../espruino/index';
+import { type AuditRoots, EspruinoDevice, type PinEvent, type SerialName } from '../espruino/index';
 import { type McuBadge, SIM_CID } from './badges';
+import { credentialTag } from './firmware-badge';
 import type { DecisionSeen, ReaderFlash, ReaderStats } from './reader';
 
 export type FirmwareBoard = 'puckjs' | 'esp32';
@@ -75,21 +75,6 @@ const PATTERN_MS = 1000;
 /** The firmware's de-dup table size (reader.ts: `new Sightings(cfg.dd, 32)`). */
 const SIGHTINGS_MAX = 32;
 const MSG_TAP = 17;
-const SW_OK = [0x90, 0x00];
-const SW_NOT_FOUND = [0x6a, 0x82];
-const NDEF_APP = [0xd2, 0x76, 0, 0, 0x85, 1, 1];
-const BW_AID = [0xf0, 0x42, 0x57, 0x54, 0x41, 0x50];
-
-function starts(a: Uint8Array, head: number[], at = 0): boolean {
-  return head.every((b, i) => a[at + i] === b);
-}
-
-function withSw(data: Uint8Array | number[], sw: number[]): Uint8Array {
-  const out = new Uint8Array(data.length + 2);
-  out.set(data);
-  out.set(sw, data.length);
-  return out;
-}
 
 export class FirmwareReader {
   readonly name: string;
@@ -277,7 +262,16 @@ export class FirmwareReader {
     this.stats.taps++;
     // Random ID (NTAG 424 DNA, and an attacker's emulator): a fresh UID per read.
     const uid = p?.uid ?? Uint8Array.of(0x08, (k * 97) & 255, (k * 31) & 255, (k * 7) & 255);
-    const tag = this.tagFor(p?.badge ?? null, frame, kind === TAP_SUN, uid, k);
+    const tag = credentialTag({
+      badge: p?.badge ?? null,
+      frame,
+      sun: kind === TAP_SUN,
+      uid,
+      clock: this.o.clock,
+      answered: () => {
+        this.answered = k;
+      },
+    });
     this.queue.push({ k, tag, at: p ? nowMs : nowMs + REPLAY_AFTER_MS });
     this.present();
     return k;
@@ -380,51 +374,6 @@ export class FirmwareReader {
       this.chip.place(null);
       wait();
     });
-  }
-
-  /**
-   * ISO-DEP tag: the badgewire applet (a badge answers live; a replay device sends `frame` to anything) or a
-   * Type 4 NDEF file holding `frame` (SUN).
-   */
-  private tagFor(
-    badge: McuBadge | null,
-    frame: Uint8Array,
-    sun: boolean,
-    uid: Uint8Array,
-    k: number,
-  ): VirtualTag {
-    // The NDEF file: NLEN (big-endian) then the message the tag mirrors.
-    const ndef = sun ? frame : null;
-    const nfile = ndef ? new Uint8Array(ndef.length + 2) : null;
-    if (ndef && nfile) {
-      nfile[0] = ndef.length >> 8;
-      nfile[1] = ndef.length & 255;
-      nfile.set(ndef, 2);
-    }
-    return {
-      uid,
-      isoDep: true,
-      transceive: (apdu) => {
-        if (starts(apdu, [0, 0xa4, 4, 0, 6]) && starts(apdu, BW_AID, 5))
-          return withSw([], nfile ? SW_NOT_FOUND : SW_OK);
-        if (nfile) {
-          if (starts(apdu, [0, 0xa4, 4, 0, 7]) && starts(apdu, NDEF_APP, 5)) return withSw([], SW_OK);
-          if (starts(apdu, [0, 0xa4, 0, 0x0c, 2, 0xe1, 0x04])) return withSw([], SW_OK);
-          if (starts(apdu, [0, 0xb0]) && apdu.length >= 5) {
-            const off = toU16(apdu, 2);
-            const data = nfile.subarray(off, off + (apdu[4] as number));
-            if (off + (apdu[4] as number) > 2) this.answered = k;
-            return withSw(data, SW_OK);
-          }
-          return withSw([], SW_NOT_FOUND);
-        }
-        const chal = apdu[1] === 0x10 && apdu.length >= 13 ? new Uint8Array(apdu.subarray(5, 13)) : null;
-        if (apdu[0] !== 0x80 || (apdu[1] !== 0x10 && apdu[1] !== 0x12)) return withSw([], SW_NOT_FOUND);
-        this.answered = k;
-        // A badge answers at the moment of the read (its counter and clock then); a replay device, its recording.
-        return withSw(badge ? badge.tap(this.o.clock.epoch(), chal) : frame, SW_OK);
-      },
-    };
   }
 }
 
