@@ -44,6 +44,17 @@ describe('PII audit RAM walk: what the device holds', () => {
     expect(hits[0]?.place).toMatch(/^reader ram:<timers>\[0\]\.\[\[Scopes\]\]\.note$/);
   });
 
+  it('finds a canary held only in the closure of a pin watch', () => {
+    const dev = device(
+      `(function(){ var who = ${hidden(value('company'))};
+         setWatch(function(){ print(who.length); }, D0, { repeat: true }); })();`,
+    );
+    const hits = ram(dev);
+    expect(hits.map((h) => `${h.kind} ${h.place}`)).toEqual([
+      'company reader ram:<watches>[0].[[Scopes]].who',
+    ]);
+  });
+
   it('finds canaries firmware hung on runtime globals (NRF, E), and a bound timer argument', () => {
     const dev = device(
       `NRF.foo = { note: ${hidden(value('name'))} };

@@ -124,7 +124,7 @@ export class RealmWalker {
     if (!inRealm) this.hostEdges++;
     if (typeof v === 'function') return this.fn(v, path, inRealm);
     if (!inRealm) return [];
-    const tasks = this.ownProps(v as object, path, null);
+    const tasks = this.ownProps(v as object, path, false);
     if (tag === '[object String]') tasks.push({ v: strValueOf.call(v), path: `${path}.[[PrimitiveValue]]` });
     const p = Object.getPrototypeOf(v);
     if (p !== null) tasks.push({ v: p, path: `${path}.[[Prototype]]` });
@@ -132,7 +132,7 @@ export class RealmWalker {
   }
 
   private fn(f: unknown, path: string, inRealm: boolean): Task[] {
-    const tasks = this.ownProps(f as object, path, inRealm ? 'length' : 'prototype');
+    const tasks = this.ownProps(f as object, path, !inRealm);
     if (!inRealm) return tasks;
     const src = fnToString.call(f);
     const native = src.endsWith('{ [native code] }');
@@ -165,12 +165,12 @@ export class RealmWalker {
   }
 
   /** Own properties (non-enumerable included; accessors as their functions, never called) and their names. */
-  private ownProps(o: object, path: string, skipBefore: 'length' | 'prototype' | null): Task[] {
+  private ownProps(o: object, path: string, skipPrototype: boolean): Task[] {
     const tasks: Task[] = [];
     const names: string[] = [];
     const isFn = typeof o === 'function';
     for (const k of Object.getOwnPropertyNames(o)) {
-      if (isFn && (FN_KEYS.has(k) || (skipBefore === 'prototype' && k === 'prototype'))) continue;
+      if (isFn && (FN_KEYS.has(k) || (skipPrototype && k === 'prototype'))) continue;
       const d = Object.getOwnPropertyDescriptor(o, k);
       if (!d) continue;
       if (!/^\d+$/.test(k)) names.push(k);
