@@ -5,7 +5,7 @@
  * answered locally with the "offline" pattern. Never holds anything but current rotating IDs, opaque tap
  * frames and its own configuration.
  */
-import { type CborMap, leanEncode, responder, setResponderKey } from '@badgewire/protocol/device';
+import { type CborMap, leanEncode, responder } from '@badgewire/protocol/device';
 import type {
   Advert,
   Aes128,
@@ -218,7 +218,8 @@ export class Reader {
       // The new key is in flash before the channel uses it or the host hears the ACK.
       const k = m[2];
       if (!(k instanceof Uint8Array) || !saveKey(this.flash, k)) return false;
-      setResponderKey(this.host.ch, k);
+      // saveKey refused an unusable key; the running session continues, the next handshake uses this one.
+      this.host.ch.key = new Uint8Array(k);
     }
     return true;
   }

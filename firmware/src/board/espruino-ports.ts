@@ -16,7 +16,6 @@ import type {
   Outputs,
   Radio,
   Random,
-  Scanner,
   System,
 } from '../ports';
 import type { Pins } from './profiles';
@@ -56,7 +55,8 @@ function hex2(v: number): string {
   return (v < 16 ? '0' : '') + v.toString(16);
 }
 
-function scan(cid: number, interval: number, win: number, cb: (a: Advert) => void): void {
+/** The reader's radio (Scanner.scan); it keeps Espruino's own connectable advertising for the BLE link. */
+export function scanAdverts(cid: number, interval: number, win: number, cb: (a: Advert) => void): void {
   const f: { [k: number]: object } = {};
   f[cid] = {};
   NRF.setScan(
@@ -81,11 +81,6 @@ function setAddress(a: Uint8Array): void {
 }
 
 function nothing(): void {}
-
-/** The reader only scans, and keeps Espruino's own (connectable) advertising for the BLE link. */
-export function scannerRadio(): Scanner {
-  return { scan: scan };
-}
 
 /** The badge only advertises. */
 export function beaconRadio(): Radio {

@@ -6,14 +6,14 @@
 import { READER_TUNING, startReader } from '../app/reader';
 import { PN532_DEFAULTS, Pn532, type Pn532Bus } from '../drivers/pn532';
 import { hsuBus, i2cBus, PN532_ADDR } from '../drivers/pn532-bus';
+import type { Flash } from '../ports';
 import {
   espruinoAes,
   espruinoClock,
-  espruinoFlash,
   espruinoOutputs,
   espruinoRandom,
   espruinoSystem,
-  scannerRadio,
+  scanAdverts,
   serialLink,
   uartPort,
 } from './espruino-ports';
@@ -28,7 +28,8 @@ export function runReader(b: BoardProfile): void {
     );
     return;
   }
-  const flash = espruinoFlash();
+  // Storage itself is the Flash port (ports.ts).
+  const flash: Flash = require('Storage');
   const cfg = flash.readJSON('bw.cfg', true) as { link?: string } | undefined;
   const which = (cfg && cfg.link) || b.link;
   if (which === 'Serial1' && BW_NFC === 'hsu') {
@@ -57,7 +58,7 @@ export function runReader(b: BoardProfile): void {
   }
   const r = startReader(
     {
-      radio: scannerRadio(),
+      radio: { scan: scanAdverts },
       nfc: new Pn532(bus, espruinoClock, PN532_DEFAULTS),
       flash: flash,
       out: espruinoOutputs(b.pins),

@@ -73,7 +73,8 @@ export function responder(
     info: info,
     s: null,
     p: null,
-    lh: -1e15,
+    // Far enough in the past for any clock; an integer, so Espruino stores it inline (a double costs a JsVar).
+    lh: -1e9,
   });
 }
 
@@ -156,16 +157,6 @@ function onHello(r: Responder, b: Uint8Array, now: number, st: ChannelStep): Cha
   return st;
 }
 
-/** The pending handshake's keys are proven: they become the session. */
-function promote(r: Responder, now: number, st: ChannelStep): ChannelStep {
-  const p = r.p as { s: LeanSession };
-  p.s.t = now;
-  r.s = p.s;
-  r.p = null;
-  st.up = true;
-  return st;
-}
-
 /** Opens a record under session `s` (host-to-reader keys); the body, or a typed failure. */
 function open(s: LeanSession, r: Responder, b: Uint8Array, c: number): Result<Uint8Array> {
   if (c <= s.rx) return fail(E_CH_REPLAY, 2);
@@ -194,7 +185,12 @@ function onRecord(r: Responder, b: Uint8Array, c: number, now: number, st: Chann
     // The CONFIRM may have been lost: a record that verifies under the pending keys confirms them.
     const op = open(p.s, r, b, c);
     if (op.ok) {
-      promote(r, now, st).body = op.value;
+      // The pending keys are proven: they become the session.
+      p.s.t = now;
+      r.s = p.s;
+      r.p = null;
+      st.up = true;
+      st.body = op.value;
       return st;
     }
     if (!o) {
@@ -241,7 +237,11 @@ export function respond(r: Responder, b: Uint8Array, now: number): ChannelStep {
   // tagH = CMAC(K_conf, "H" ‖ len‖HELLO ‖ len‖AUTH ‖ len‖CONFIRM-without-tag); a forged one leaves p in place.
   if (!same8(hsTag(r, p.s.k, 72, [p.h, p.a, b.subarray(0, n - 8)]), b, n - 8))
     return failed(st, E_CH_HANDSHAKE, n - 8);
-  return promote(r, now, st);
+  p.s.t = now;
+  r.s = p.s;
+  r.p = null;
+  st.up = true;
+  return st;
 }
 
 /** Seals one record body for the host. */
