@@ -67,7 +67,7 @@ export class SqliteReaderStore implements ReaderStore {
     this.put = this.db.prepare(
       'INSERT INTO readers (id, tenant, key_gen, door, door_id, recv_durable, next_seq) VALUES (?, ?, ?, ?, ?, ?, ?) ' +
         'ON CONFLICT (id) DO UPDATE SET tenant = excluded.tenant, key_gen = excluded.key_gen, door = excluded.door, ' +
-        'door_id = excluded.door_id, recv_durable = max(recv_durable, excluded.recv_durable), next_seq = excluded.next_seq',
+        'door_id = excluded.door_id, recv_durable = excluded.recv_durable, next_seq = excluded.next_seq',
     );
     for (const r of this.db.prepare('SELECT * FROM readers').all() as Row[]) {
       const rec: ReaderRecord = {
