@@ -32,6 +32,8 @@ export interface EspruinoDeviceOptions {
   guardMs?: number;
   /** Virtual ms between memory checks while running (default 300 000: a walk costs ~10-50 ms; 0: only at boot and on process.memory()). */
   memoryCheckMs?: number;
+  /** Virtual ms an estimate handed to firmware by process.memory() may age (default 60 000). */
+  memoryEstimateMs?: number;
 }
 
 export interface DeviceError {

@@ -2,7 +2,6 @@
  * A simulated Espruino board that runs a firmware bundle unmodified: Storage on a VirtualFlash that survives
  * reboots, a fresh `node:vm` realm per boot (RAM does not survive), Espruino globals backed by virtual
  * hardware, time only from the shared VirtualClock, and the Espruino-subset gate in front of every install.
- *
  *   const dev = new EspruinoDevice({ board: 'puckjs', clock, seed: 1 });
  *   dev.install(bundleJs);   // subset check, then Storage ".bootcde"
  *   dev.boot();              // fresh realm, boot code from Storage, E.on('init')
@@ -64,6 +63,7 @@ export class EspruinoDevice {
   private consoleOn: string | null;
   private readonly guardMs: number;
   private readonly memoryCheckMs: number;
+  private readonly memoryEstimateMs: number;
   private gen = 0;
   private realm_: Realm | undefined;
   private boot_: BootState | undefined;
@@ -84,6 +84,7 @@ export class EspruinoDevice {
     this.i2c = opts.i2c;
     this.guardMs = opts.guardMs ?? 10_000;
     this.memoryCheckMs = opts.memoryCheckMs ?? 300_000;
+    this.memoryEstimateMs = opts.memoryEstimateMs ?? 60_000;
     const names: SerialName[] =
       this.board.name === 'esp32' ? ['Serial1', 'Serial2', 'Bluetooth'] : ['Serial1', 'Bluetooth'];
     for (const n of names) this.serials.set(n, new SerialPortState(n));
@@ -341,9 +342,10 @@ export class EspruinoDevice {
       setConsole: (n) => this.setConsole(n),
       consoleName: () => this.consoleOn,
       memory: () => {
-        // Firmware may poll this every heartbeat; a walk costs ~10-50 ms, so re-estimate at most once a minute.
+        // Firmware may poll this every heartbeat; a walk costs ~10-50 ms, so re-estimate only so often.
         const now = this.clock.now();
-        if (!b.memo || now - b.memo.at >= 60_000) b.memo = { at: now, usage: this.memoryUsage().usage };
+        if (!b.memo || now - b.memo.at >= this.memoryEstimateMs)
+          b.memo = { at: now, usage: this.memoryUsage().usage };
         return { usage: b.memo.usage, total: this.board.vars };
       },
       sizeOf: (v) => sizeOfValue(realm, b, v),

@@ -94,7 +94,15 @@ export class FirmwareBadge {
   readonly dev: EspruinoDevice;
 
   constructor(code: string, clock: VirtualClock, keys: BadgeKeys, badgeTimeS: number, seed: number) {
-    this.dev = new EspruinoDevice({ board: 'puckjs', clock, seed, guardMs: 60_000 });
+    // Known-good firmware: no per-callback wall-clock guard; JsVar estimates every 10 virtual minutes.
+    this.dev = new EspruinoDevice({
+      board: 'puckjs',
+      clock,
+      seed,
+      guardMs: 0,
+      memoryCheckMs: 600_000,
+      memoryEstimateMs: 600_000,
+    });
     this.dev.install(code);
     const id = new Uint8Array(34);
     id.set(keys.kId, 0);

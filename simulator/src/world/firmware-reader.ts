@@ -136,6 +136,10 @@ export class FirmwareReader {
       // Known-good firmware over a simulated hour: the per-callback wall-clock guard would cost more than the
       // firmware itself (runtime README); the firmware tests keep it on.
       guardMs: 0,
+      // A JsVar estimate walks the realm through the inspector: every 10 virtual minutes still catches a leak
+      // within the hour, at a tenth of the cost.
+      memoryCheckMs: 600_000,
+      memoryEstimateMs: 600_000,
       i2c: { write: (a, d) => chip.i2cWrite(a, d), read: (a, n) => chip.i2cRead(a, n) },
     });
     // A probe on the flash bus: the firmware stores every TAP event (`BE32 seq ‖ CBOR {0: 17, ...}`) before it
