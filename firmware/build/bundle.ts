@@ -8,7 +8,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { type BuildOptions, build } from 'esbuild';
 import { ESP32, MDBT42Q, PUCKJS } from '../src/board/profiles';
 import { checkEspruinoSubset, type Violation } from './subset';
 import { BOARDS, type BoardName, type BundleBudget, bundleBudget } from './subset-budget';
@@ -137,20 +137,13 @@ export function entrySource(board: BoardName, role: Role): string {
   return `import { ${run} } from './run-${role}';\nimport { ${c} } from './profiles';\n${run}(${c});\nexport {};\n`;
 }
 
-/** Bundles one board/role in memory and runs the gate; `write` puts an accepted bundle in outDir. */
-export async function buildFirmware(
+/** The esbuild options of one board/role bundle (shared with the per-module byte breakdown, bench/breakdown.ts). */
+export function esbuildOptions(
   board: BoardName,
   role: Role,
-  opts: { outDir?: string; version?: string; write?: boolean } = {},
-): Promise<BuildResult> {
-  if (!BOARDS[board])
-    throw new FirmwareBuildError(`unknown board "${board}" (boards: ${Object.keys(BOARDS).join(', ')})`);
-  if (role !== 'reader' && role !== 'badge')
-    throw new FirmwareBuildError(`unknown role "${role}" (reader or badge)`);
-  if (!supported(board, role))
-    throw new FirmwareBuildError(`${board} cannot be a ${role}: it has no NFC tag emulation (NRF.nfc*)`);
-  const version = opts.version ?? readVersion();
-  const r = await build({
+  version: string,
+): BuildOptions & { write: false } {
+  return {
     stdin: { contents: entrySource(board, role), resolveDir: join(FIRMWARE_DIR, 'src/board'), loader: 'ts' },
     bundle: true,
     format: 'iife',
@@ -167,11 +160,27 @@ export async function buildFirmware(
     conditions: ['source'],
     external: ['Storage', 'crypto'],
     mainFields: ['module', 'main'],
+    inject: [join(FIRMWARE_DIR, 'build/globals-alias.ts')],
     define: { BW_VERSION: JSON.stringify(version), BW_NFC: JSON.stringify(PROFILES[board].nfc) },
     // Plain assignments for class fields: no __publicField helper in the bundle.
     tsconfigRaw: { compilerOptions: { useDefineForClassFields: false, verbatimModuleSyntax: true } },
     logLevel: 'silent',
-  });
+  };
+}
+
+/** Bundles one board/role in memory and runs the gate; `write` puts an accepted bundle in outDir. */
+export async function buildFirmware(
+  board: BoardName,
+  role: Role,
+  opts: { outDir?: string; version?: string; write?: boolean } = {},
+): Promise<BuildResult> {
+  if (!BOARDS[board])
+    throw new FirmwareBuildError(`unknown board "${board}" (boards: ${Object.keys(BOARDS).join(', ')})`);
+  if (role !== 'reader' && role !== 'badge')
+    throw new FirmwareBuildError(`unknown role "${role}" (reader or badge)`);
+  if (!supported(board, role))
+    throw new FirmwareBuildError(`${board} cannot be a ${role}: it has no NFC tag emulation (NRF.nfc*)`);
+  const r = await build(esbuildOptions(board, role, opts.version ?? readVersion()));
   const code = plainRequire(r.outputFiles[0]?.text ?? '');
   const violations = checkEspruinoSubset(code);
   const b = readBudget();
@@ -196,7 +205,7 @@ export function plainRequire(code: string): string {
   return code.replace(REQUIRE_SHIM, 'var $1=require;');
 }
 
-function readVersion(): string {
+export function readVersion(): string {
   const pkg = JSON.parse(readFileSync(join(FIRMWARE_DIR, 'package.json'), 'utf8')) as { version: string };
   return pkg.version;
 }

@@ -21,7 +21,7 @@ import type {
 import { LED_RED } from '../ports';
 import { loadConfig, saveKey } from './config';
 import { decide, offline } from './door';
-import { HostLink } from './hostlink';
+import { type HostLink, hostLink } from './hostlink';
 import {
   FLAG_LINK,
   FLAG_LOST,
@@ -268,13 +268,8 @@ export function startReader(p: ReaderPorts, t: ReaderTuning, ver: string): Reade
   const box = new Outbox(p.flash, t.cap);
   const seen = new Sightings(cfg.dd, 32);
   let r: Reader | null = null;
-  const host = new HostLink(
-    p.link,
-    ch.value,
-    box,
-    p.clock,
-    { dead: t.dead, rto: t.rto, win: 4 },
-    (m: CborMap) => (r ? r.message(m) : true),
+  const host = hostLink(p.link, ch.value, box, p.clock, { dead: t.dead, rto: t.rto, win: 4 }, (m: CborMap) =>
+    r ? r.message(m) : true,
   );
   r = new Reader(p, t, ver, host, cfg.relay, seen, box);
   const rr = r;
