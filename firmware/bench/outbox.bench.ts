@@ -8,7 +8,7 @@
  * CPU time comes with each figure.
  */
 import { type Row, report } from '../../protocol/bench/report';
-import { Outbox } from '../src/app/outbox';
+import { outbox } from '../src/app/outbox';
 import type { Flash } from '../src/ports';
 
 class CountingFlash implements Flash {
@@ -43,7 +43,7 @@ const SIGHTING = new Uint8Array(60).fill(0xa5);
 
 function run(hold: boolean, stall: boolean): { writes: number; erases: number; cpuMs: number } {
   const f = new CountingFlash();
-  const box = new Outbox(f, 64);
+  const box = outbox(f, 64);
   let lastProgress = 0;
   const c0 = process.cpuUsage();
   for (let burst = 0; burst < 50; burst++) {

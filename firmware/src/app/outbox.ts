@@ -19,7 +19,7 @@
  * past every lost seq. The meta record `bwq` ({h: scan start, r: seq reservation, lost}) is rewritten only
  * every RESERVE events: after a reboot the queue is rebuilt by scanning the slots between h and r, and
  * numbering resumes after the last record found (or at r when none is left, which the post-handshake ACK base
- * tells the host to skip to).
+ * tells the host to skip to). A closure, not a class: locals minify, `this.x` does not (issue #4).
  */
 import type { Flash } from '../ports';
 
@@ -37,97 +37,51 @@ interface Meta {
   lost: number;
 }
 
-export class Outbox {
-  flash: Flash;
-  cap: number;
+export interface Outbox {
   /** Oldest unacknowledged seq. */
   head: number;
   /** Next seq to assign. */
   next: number;
-  /** Every seq below this may have been used (persisted ahead of use). */
-  resv: number;
+  /** Events the full ring dropped (persisted in the meta record). */
   lost: number;
-  /** Events from seq `disk` on are held in RAM (`mem[i]` is seq disk + i); everything before is in flash. */
-  disk: number;
-  mem: Uint8Array[];
-
-  constructor(flash: Flash, cap: number) {
-    this.flash = flash;
-    this.cap = cap;
-    const m = flash.readJSON(META, true) as Meta | undefined;
-    const ok = m && typeof m.h === 'number' && typeof m.r === 'number' && m.h >= 1 && m.h <= m.r;
-    const h = ok ? (m as Meta).h : 1;
-    const r = ok ? (m as Meta).r : 1;
-    this.lost = ok ? (m as Meta).lost || 0 : 0;
-    let first = -1;
-    let last = -1;
-    for (let s = h; s < r; s++) {
-      if (this.get(s) === undefined) continue;
-      if (first < 0) first = s;
-      last = s;
-    }
-    this.head = first < 0 ? r : first;
-    this.next = first < 0 ? r : last + 1;
-    this.resv = r;
-    this.disk = this.next;
-    this.mem = [];
-  }
-
-  size(): number {
-    return this.next - this.head;
-  }
-
-  name(seq: number): string {
-    return META + (seq % this.cap);
-  }
-
-  save(): void {
-    this.flash.writeJSON(META, { h: this.head, r: this.resv, lost: this.lost });
-  }
-
+  size(): number;
   /**
    * Queues the encoded event under seq `next` (the reservation is persisted before use); `hold` keeps it in the
    * RAM window instead of flash (a sighting while the host is online).
    */
-  store(bytes: Uint8Array, hold: boolean): number {
-    const seq = this.next;
-    if (seq >= this.resv) {
-      this.resv = seq + RESERVE;
-      this.save();
-    }
-    if (this.size() >= this.cap) {
-      this.ack(this.head);
-      this.lost++;
-    }
-    this.next = seq + 1;
-    this.mem.push(bytes);
-    // Held only while nothing older waits in flash: then a power cut leaves no unacknowledged record in flash,
-    // the rebuilt queue is empty and numbering resumes at the persisted reservation, past every lost seq
-    // (the post-handshake ACK base tells the host to skip them). A hole in the middle would stall the host.
-    if (!hold || this.head !== this.disk || this.mem.length > WINDOW) this.spill();
-    return seq;
-  }
-
+  store(bytes: Uint8Array, hold: boolean): number;
   /** Writes every event of the RAM window to flash, in order. */
-  spill(): void {
-    for (let i = 0; i < this.mem.length; i++) {
-      const seq = this.disk + i;
-      const b = this.mem[i] as Uint8Array;
-      const rec = new Uint8Array(b.length + 4);
-      rec[0] = (seq >>> 24) & 255;
-      rec[1] = (seq >>> 16) & 255;
-      rec[2] = (seq >>> 8) & 255;
-      rec[3] = seq & 255;
-      rec.set(b, 4);
-      this.flash.write(this.name(seq), rec);
-    }
-    this.disk = this.next;
-    this.mem = [];
+  spill(): void;
+  get(seq: number): Uint8Array | undefined;
+  /**
+   * Drops every event up to and including `seq`. A host that has stored more than this reader ever sent (the
+   * reader's flash was wiped) moves the numbering past it, so no new event reuses a seq the host has seen.
+   */
+  ack(seq: number): void;
+}
+
+export function outbox(flash: Flash, cap: number): Outbox {
+  const m = flash.readJSON(META, true) as Meta | undefined;
+  const ok = m && typeof m.h === 'number' && typeof m.r === 'number' && m.h >= 1 && m.h <= m.r;
+  const h = ok ? (m as Meta).h : 1;
+  /** Every seq below this may have been used (persisted ahead of use). */
+  let resv = ok ? (m as Meta).r : 1;
+  /** Events from seq `disk` on are held in RAM (`mem[i]` is seq disk + i); everything before is in flash. */
+  let disk = Number.POSITIVE_INFINITY;
+  let mem: Uint8Array[] = [];
+  const me = { lost: ok ? (m as Meta).lost || 0 : 0 } as Outbox;
+
+  function name(seq: number): string {
+    return META + (seq % cap);
   }
 
-  get(seq: number): Uint8Array | undefined {
-    if (seq >= this.disk) return this.mem[seq - this.disk];
-    const ab = this.flash.readArrayBuffer(this.name(seq));
+  function save(): void {
+    flash.writeJSON(META, { h: me.head, r: resv, lost: me.lost });
+  }
+
+  function get(seq: number): Uint8Array | undefined {
+    if (seq >= disk) return mem[seq - disk];
+    const ab = flash.readArrayBuffer(name(seq));
     const b = ab ? new Uint8Array(ab) : null;
     if (!b || b.length < 4) return undefined;
     // A slot holds one seq at a time (its first 4 bytes): a record of another seq means this one is gone.
@@ -136,25 +90,73 @@ export class Outbox {
     return at === seq ? new Uint8Array(b.subarray(4)) : undefined;
   }
 
-  /**
-   * Drops every event up to and including `seq`. A host that has stored more than this reader ever sent (the
-   * reader's flash was wiped) moves the numbering past it, so no new event reuses a seq the host has seen.
-   */
-  ack(seq: number): void {
-    if (seq < this.head) return;
-    const to = Math.min(seq + 1, this.next);
-    for (let s = this.head; s < to && s < this.disk; s++) this.flash.erase(this.name(s));
-    if (to > this.disk) {
-      this.mem.splice(0, to - this.disk);
-      this.disk = to;
+  function spill(): void {
+    for (let i = 0; i < mem.length; i++) {
+      const seq = disk + i;
+      const b = mem[i] as Uint8Array;
+      const rec = new Uint8Array(b.length + 4);
+      rec[0] = (seq >>> 24) & 255;
+      rec[1] = (seq >>> 16) & 255;
+      rec[2] = (seq >>> 8) & 255;
+      rec[3] = seq & 255;
+      rec.set(b, 4);
+      flash.write(name(seq), rec);
     }
-    this.head = to;
-    if (seq >= this.next) {
-      this.head = this.next = this.disk = seq + 1;
-      if (this.next >= this.resv) {
-        this.resv = this.next + RESERVE;
-        this.save();
+    disk = me.next;
+    mem = [];
+  }
+
+  function ack(seq: number): void {
+    if (seq < me.head) return;
+    const to = Math.min(seq + 1, me.next);
+    for (let s = me.head; s < to && s < disk; s++) flash.erase(name(s));
+    if (to > disk) {
+      mem.splice(0, to - disk);
+      disk = to;
+    }
+    me.head = to;
+    if (seq >= me.next) {
+      me.head = me.next = disk = seq + 1;
+      if (me.next >= resv) {
+        resv = me.next + RESERVE;
+        save();
       }
     }
   }
+
+  // Rebuild: scan the slots between the persisted scan start and reservation (disk is still infinite, so every
+  // get reads flash).
+  let first = -1;
+  let last = -1;
+  for (let s = h; s < resv; s++) {
+    if (get(s) === undefined) continue;
+    if (first < 0) first = s;
+    last = s;
+  }
+  me.head = first < 0 ? resv : first;
+  me.next = first < 0 ? resv : last + 1;
+  disk = me.next;
+  me.size = () => me.next - me.head;
+  me.store = (bytes: Uint8Array, hold: boolean) => {
+    const seq = me.next;
+    if (seq >= resv) {
+      resv = seq + RESERVE;
+      save();
+    }
+    if (me.next - me.head >= cap) {
+      ack(me.head);
+      me.lost++;
+    }
+    me.next = seq + 1;
+    mem.push(bytes);
+    // Held only while nothing older waits in flash: then a power cut leaves no unacknowledged record in flash,
+    // the rebuilt queue is empty and numbering resumes at the persisted reservation, past every lost seq
+    // (the post-handshake ACK base tells the host to skip them). A hole in the middle would stall the host.
+    if (!hold || me.head !== disk || mem.length > WINDOW) spill();
+    return seq;
+  };
+  me.spill = spill;
+  me.get = get;
+  me.ack = ack;
+  return me;
 }

@@ -34,9 +34,9 @@ import {
   MSG_SIGHTING,
   MSG_TAP,
 } from './msg';
-import { Outbox } from './outbox';
+import { type Outbox, outbox } from './outbox';
 import { Sightings } from './sightings';
-import { Taps } from './taps';
+import { type Taps, taps } from './taps';
 
 export interface ReaderPorts {
   radio: Scanner;
@@ -134,7 +134,7 @@ export class Reader {
     this.t0 = p.clock.now();
     this.nfcErr = 0;
     this.linkErr = 0;
-    this.taps = new Taps(
+    this.taps = taps(
       p.nfc,
       p.clock,
       { pollMs: t.nfcPoll, backoffMs: 1000 },
@@ -265,7 +265,7 @@ export function startReader(p: ReaderPorts, t: ReaderTuning, ver: string): Reade
     p.out.led(LED_RED, [2000]);
     return null;
   }
-  const box = new Outbox(p.flash, t.cap);
+  const box = outbox(p.flash, t.cap);
   const seen = new Sightings(cfg.dd, 32);
   let r: Reader | null = null;
   const host = hostLink(p.link, ch.value, box, p.clock, { dead: t.dead, rto: t.rto, win: 4 }, (m: CborMap) =>
