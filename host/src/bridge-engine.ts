@@ -9,16 +9,11 @@ import { readFileSync } from 'node:fs';
 import { deriveSunKeys, fastAes, fromHex } from '@badgewire/protocol';
 import { AccessPolicy } from './access/index';
 import { PolicyStore } from './access/policy-store';
+import type { RevocationSchedule } from './access/revocation-schedule';
 import type { PolicySink } from './api/index';
 import { LINK_ID } from './bridge-readers';
 import type { BridgeConfig } from './config/index';
-import {
-  type DecisionEngine,
-  type EngineEnrolment,
-  type EngineReader,
-  readEnrolmentFile,
-  type SunSetup,
-} from './engine/index';
+import { type EngineEnrolment, type EngineReader, readEnrolmentFile, type SunSetup } from './engine/index';
 import { BadgewireError } from './errors';
 import type { TenantStores } from './journal/index';
 import type { KeyStore } from './keys/index';
@@ -55,7 +50,7 @@ function applyEntitlement(
 export function restorePolicies(
   saved: ReadonlyMap<string, PolicyStore>,
   policies: ReadonlyMap<string, AccessPolicy>,
-  engine: DecisionEngine,
+  revocations: RevocationSchedule,
   log: Logger,
 ): void {
   for (const [tenant, store] of saved) {
@@ -64,9 +59,11 @@ export function restorePolicies(
     const ents = store.entitlements();
     for (const e of ents) applyEntitlement(p, e);
     const revs = store.revocations();
-    for (const r of revs) engine.revoke(tenant, r.ref);
+    let scheduled = 0;
+    for (const r of revs)
+      if (revocations.add(tenant, r.ref, r.effectiveAt).state === 'scheduled') scheduled++;
     log.info(
-      { tenant, entitlements: ents.length, revocations: revs.length },
+      { tenant, entitlements: ents.length, revocations: revs.length, scheduled },
       'stored policy updates applied',
     );
   }
@@ -74,12 +71,13 @@ export function restorePolicies(
 
 /**
  * API updates -> stored -> the tenant's AccessPolicy (entitlements arrive per door with one validity window);
- * revocations also reach the resolver through the engine, so a revoked badge is refused by name.
+ * revocations also reach the resolver through the engine (at their `effectiveAt`, see RevocationSchedule), so a
+ * revoked badge is refused by name.
  */
 export function policySink(
   policies: ReadonlyMap<string, AccessPolicy>,
   saved: ReadonlyMap<string, PolicyStore>,
-  engine: DecisionEngine,
+  revocations: RevocationSchedule,
 ): PolicySink {
   const of = (tenant: string) => {
     const p = policies.get(tenant);
@@ -95,8 +93,11 @@ export function policySink(
       applyEntitlement(p, stored);
     },
     async revocation(tenant, r) {
-      of(tenant).s.putRevocation({ ref: r.badgeRef, reason: r.reason, effectiveAt: r.effectiveAt });
-      engine.revoke(tenant, r.badgeRef);
+      const { s } = of(tenant);
+      // Stored before it takes effect; a second update never moves a revocation later.
+      const at = revocations.peek(tenant, r.badgeRef, r.effectiveAt);
+      s.putRevocation({ ref: r.badgeRef, reason: r.reason, effectiveAt: at });
+      revocations.add(tenant, r.badgeRef, at);
     },
   };
 }

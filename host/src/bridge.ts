@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import type { Clock } from '@badgewire/protocol';
 import type { AccessPolicy } from './access/index';
 import type { PolicyStore } from './access/policy-store';
+import { RevocationSchedule } from './access/revocation-schedule';
 import {
   type ApiClient,
   loadApiClients,
@@ -161,7 +162,11 @@ export async function startBridge(config: BridgeConfig, opts: StartOptions): Pro
     relay: config.relay,
     log: log.child({ component: 'engine' }),
   });
-  restorePolicies(saved, policies, engine, log);
+  const revocations = new RevocationSchedule(clock, now, (tenant, ref) => {
+    engine.revoke(tenant, ref);
+    log.info({ tenant }, 'revocation in effect');
+  });
+  restorePolicies(saved, policies, revocations, log);
   const readerStore = new SqliteReaderStore(join(config.dataDir, 'state', 'readers.db'));
   const hub = new ReaderHub({
     store: readerStore,
@@ -187,13 +192,14 @@ export async function startBridge(config: BridgeConfig, opts: StartOptions): Pro
     api = await startApi(
       config,
       stores,
-      policySink(policies, saved, engine),
+      policySink(policies, saved, revocations),
       readerRegistry(config, hub, () => links),
       opts,
       log,
     );
     mqtt = await startMqtt(config, stores, opts.env, log);
   } catch (e) {
+    revocations.close();
     links?.stop();
     hub.close();
     readerStore.close();
@@ -246,6 +252,7 @@ export async function startBridge(config: BridgeConfig, opts: StartOptions): Pro
     backup,
     async stop() {
       clearInterval(timer);
+      revocations.close();
       links?.stop();
       hub.close();
       await engine.stop();
