@@ -69,8 +69,6 @@ export class RealmWalker {
   private readonly strings = new Set<string>();
   private closures: ClosureReader | undefined;
   private budget: number;
-  /** Host objects and functions met and not entered (for tests and diagnostics). */
-  hostEdges = 0;
 
   constructor(maxObjects: number) {
     this.budget = maxObjects;
@@ -121,7 +119,6 @@ export class RealmWalker {
       return [{ v: buf, path }];
     }
     const inRealm = this.inRealm(v as object, proto);
-    if (!inRealm) this.hostEdges++;
     if (typeof v === 'function') return this.fn(v, path, inRealm);
     if (!inRealm) return [];
     const tasks = this.ownProps(v as object, path, false);
@@ -136,7 +133,9 @@ export class RealmWalker {
     if (!inRealm) return tasks;
     const src = fnToString.call(f);
     const native = src.endsWith('{ [native code] }');
-    if (!native || String((f as { name?: unknown }).name).startsWith('bound ')) {
+    // The name from its descriptor: reading `.name` could run a getter the firmware defined.
+    const name = Object.getOwnPropertyDescriptor(f, 'name')?.value;
+    if (!native || (typeof name === 'string' && name.startsWith('bound '))) {
       this.closures ??= new ClosureReader();
       for (const s of this.closures.read(f)) {
         if (!this.fresh(s)) continue;
