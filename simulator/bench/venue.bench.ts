@@ -73,6 +73,7 @@ async function measure(badges: number) {
     perWallMin: hours / (wallMs / 60_000),
     perCpuMin: hours / ((cpu.user + cpu.system) / 1e3 / 60_000),
     wallS: wallMs / 1000,
+    cpuS: (cpu.user + cpu.system) / 1e6,
     peakMb: peak / 2 ** 20,
   };
 }
@@ -82,7 +83,7 @@ const full = await measure(BADGES);
 for (const m of [base, full])
   console.log(
     `${m.r.badges} badges, ${m.r.readers} readers: ${m.r.totals.sightings} sightings, ${m.r.totals.taps} taps, ` +
-      `${m.r.totals.journaled} journaled, lost ${m.r.totals.lost}, ${m.wallS.toFixed(1)} s wall`,
+      `${m.r.totals.journaled} journaled, lost ${m.r.totals.lost}, ${m.wallS.toFixed(1)} s wall, ${m.cpuS.toFixed(1)} s CPU`,
   );
 report(`venue simulation (${BADGES} badges, 200 readers, ${DURATION_S} s, in-memory links)`, [
   {
@@ -104,6 +105,16 @@ report(`venue simulation (${BADGES} badges, 200 readers, ${DURATION_S} s, in-mem
     unit: 's',
     baseline: { name: `${base.r.badges} badges`, value: base.wallS },
     target: `<= ${Math.round(60 * (DURATION_S / 3600))}`,
+  },
+  {
+    // Sightings + taps through reader, link, host and durable journal per CPU-second: comparable across loads.
+    name: 'reader events per CPU-second',
+    value: (full.r.totals.sightings + full.r.totals.taps) / full.cpuS,
+    unit: 'events/s',
+    baseline: {
+      name: `${base.r.badges} badges`,
+      value: (base.r.totals.sightings + base.r.totals.taps) / base.cpuS,
+    },
   },
   {
     name: 'RSS high-water',
