@@ -2,12 +2,14 @@
 
 import { PUCKJS } from '../src/board/profiles';
 import { runReader } from '../src/board/run-reader';
-import { Pn532 } from '../src/drivers/pn532';
 
 let n = 0;
-const onFrame = Pn532.prototype.onFrame;
-Pn532.prototype.onFrame = function (this: Pn532, kind, tfi, data) {
-  if (data.length >= 8 && n < 8) require('Storage').write('pn.' + n++, data);
-  return onFrame.call(this, kind, tfi, data);
+// The driver is a closure (src/drivers/pn532.ts), so the trace taps the I2C bus under it: every response the
+// driver reads, the InListPassiveTarget one with the NFCID among them, comes through I2C1.readFrom.
+const readFrom = I2C1.readFrom;
+I2C1.readFrom = (addr: number, len: number): Uint8Array => {
+  const data = readFrom.call(I2C1, addr, len);
+  if (data.length >= 8 && n < 8) require('Storage').write(`pn.${n++}`, data);
+  return data;
 };
 runReader(PUCKJS);

@@ -4,7 +4,7 @@
  * console is detached so the host link owns the wire and nobody gets a REPL on a mounted reader.
  */
 import { READER_TUNING, startReader } from '../app/reader';
-import { PN532_DEFAULTS, Pn532, type Pn532Bus } from '../drivers/pn532';
+import { PN532_DEFAULTS, type Pn532Bus, pn532 } from '../drivers/pn532';
 import { hsuBus, i2cBus, PN532_ADDR } from '../drivers/pn532-bus';
 import type { Flash } from '../ports';
 import {
@@ -59,7 +59,7 @@ export function runReader(b: BoardProfile): void {
   const r = startReader(
     {
       radio: { scan: scanAdverts },
-      nfc: new Pn532(bus, espruinoClock, PN532_DEFAULTS),
+      nfc: pn532(bus, espruinoClock, PN532_DEFAULTS),
       flash: flash,
       out: espruinoOutputs(b.pins),
       clock: espruinoClock,
