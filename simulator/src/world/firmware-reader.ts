@@ -101,6 +101,7 @@ export class FirmwareReader {
   private readonly port: SerialName;
   private readonly relayPin: string;
   private readonly redPin: string;
+  private readonly greenPin: string;
   private link: Link | null = null;
   private unsubscribe: (() => void) | null = null;
   private readonly queue: { k: number; tag: VirtualTag; at: number }[] = [];
@@ -126,6 +127,7 @@ export class FirmwareReader {
     this.port = o.board === 'esp32' ? 'Serial2' : 'Serial1';
     this.relayPin = `D${profile.pins.relay}`;
     this.redPin = `D${profile.pins.red}`;
+    this.greenPin = `D${profile.pins.green}`;
     this.flash = { id: o.id, key: o.key, nextSeq: 1, outbox: [] };
     this.seen = new Sightings(o.dedupMs, SIGHTINGS_MAX);
     const chip = this.chip;
@@ -290,7 +292,7 @@ export class FirmwareReader {
     this.flash.outbox = this.queued().map((seq) => ({ 1: seq }));
   }
 
-  /** Reads the door outputs: a relay pulse is an allow, the long red pattern a deny. */
+  /** Reads the door outputs: a relay pulse is an allow, the long red pattern (without green) a deny. */
   private outputs(): void {
     const trace = this.dev.pins.trace;
     let i = this.traced;
@@ -304,11 +306,23 @@ export class FirmwareReader {
         const off = trace.slice(i + 1).find((x) => x.pin === this.redPin && x.value === 0);
         if (!off) break;
         this.redAt = e.t;
+        // Amber (a grant with a warning) lights green with red in the same instant: not a deny.
+        const amber = this.litAt(trace, i, this.greenPin);
         // Deny starts with 200 ms on, the offline pattern with 100 ms: only a deny answers a tap.
-        if (off.t - e.t >= 150) this.decided(false);
+        if (!amber && off.t - e.t >= 150) this.decided(false);
       }
     }
     this.traced = i;
+  }
+
+  /** Whether `pin` went on at the same instant as trace[i] (events of one instant are adjacent). */
+  private litAt(trace: readonly PinEvent[], i: number, pin: string): boolean {
+    const t = (trace[i] as PinEvent).t;
+    for (let j = i - 1; j >= 0 && (trace[j] as PinEvent).t === t; j--)
+      if ((trace[j] as PinEvent).pin === pin && (trace[j] as PinEvent).value === 1) return true;
+    for (let j = i + 1; j < trace.length && (trace[j] as PinEvent).t === t; j++)
+      if ((trace[j] as PinEvent).pin === pin && (trace[j] as PinEvent).value === 1) return true;
+    return false;
   }
 
   /** Durable events still in the reader's Storage queue (not acknowledged by the host). */
