@@ -3,7 +3,7 @@
  * handler (raw NFC frames from any reader), the reader's advertisement filter (any BLE packet), and the
  * reader's config loader (whatever is in Storage).
  */
-import { encodeAdvertisement, fromHex, nobleAes } from '@badgewire/protocol';
+import { encodeAdvertisement, fromHex, keyUsable, nobleAes, toHex } from '@badgewire/protocol';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BADGE_TUNING, startBadge } from '../src/app/badge';
@@ -106,6 +106,29 @@ describe('firmware input parsers under random and mutated input', () => {
         if (c) {
           expect(c.id.length).toBe(8);
           expect(c.key.length).toBe(32);
+        }
+      }),
+      { numRuns: Math.min(RUNS, 20000) },
+    );
+  });
+
+  it('config loader: reads the hex id and key as the protocol fromHex does, and refuses anything not hex', () => {
+    const hexText = fc
+      .uint8Array({ minLength: 40, maxLength: 40 })
+      .chain((b) =>
+        fc.tuple(fc.constant(b), fc.boolean(), fc.nat(79), fc.constantFrom('g', ' ', '+', 'x', '-')),
+      );
+    fc.assert(
+      fc.property(hexText, ([b, spoil, at, bad]) => {
+        const hex = toHex(b);
+        const text = spoil ? hex.slice(0, at) + bad + hex.slice(at + 1) : hex.toUpperCase();
+        const f = new FakeFlash();
+        f.writeJSON('bw.cfg', { id: text.slice(0, 16), key: text.slice(16) });
+        const c = loadConfig(f);
+        if (spoil) expect(c).toBeNull();
+        else if (keyUsable(b.subarray(8))) {
+          expect(toHex(c!.id)).toBe(toHex(fromHex(text.slice(0, 16))));
+          expect(toHex(c!.key)).toBe(toHex(fromHex(text.slice(16))));
         }
       }),
       { numRuns: Math.min(RUNS, 20000) },

@@ -4,7 +4,7 @@
  *     "si": scan interval ms, "sw": scan window ms, "dd": de-dup window ms, "relay": ms }
  * A missing or unusable file means "unprovisioned": the reader refuses to run (no scan, no NFC, no link).
  */
-import { fromHex, keyUsable, toHex } from '@badgewire/protocol/device';
+import { keyUsable, toHex } from '@badgewire/protocol/device';
 import type { Flash } from '../ports';
 
 export const CONFIG_FILE = 'bw.cfg';
@@ -35,13 +35,17 @@ function num(v: unknown, dflt: number, lo: number, hi: number): number {
   return typeof v === 'number' && v >= lo && v <= hi ? v : dflt;
 }
 
+/** `len` bytes from 2·len hex digits (either case), or null: no throw to catch, unlike the protocol's fromHex. */
 function hexOf(v: unknown, len: number): Uint8Array | null {
   if (typeof v !== 'string' || v.length !== len * 2) return null;
-  try {
-    return fromHex(v);
-  } catch (_e) {
-    return null;
+  const out = new Uint8Array(len);
+  for (let i = 0; i < v.length; i++) {
+    const d = parseInt(v.charAt(i), 16);
+    // NaN fails the test: anything but a hex digit (sign, space, "x") makes the file unusable.
+    if (!(d >= 0)) return null;
+    out[i >> 1] = ((out[i >> 1] as number) << 4) | d;
   }
+  return out;
 }
 
 /** The configuration, or null when the reader is not (or not correctly) provisioned. */

@@ -35,7 +35,7 @@ import {
   MSG_TAP,
 } from './msg';
 import { type Outbox, outbox } from './outbox';
-import { Sightings } from './sightings';
+import { sightings } from './sightings';
 import { type Taps, taps } from './taps';
 
 export interface ReaderPorts {
@@ -122,7 +122,7 @@ export function startReader(p: ReaderPorts, t: ReaderTuning, ver: string): Reade
   const flash = p.flash;
   const relayMs = cfg.relay;
   const box = outbox(flash, t.cap);
-  const seen = new Sightings(cfg.dd, 32);
+  const seen = sightings(cfg.dd, 32);
   /** Challenge pool: bytes, host id, expiry (ms). */
   const chals: Uint8Array[] = [];
   const chalIds: number[] = [];

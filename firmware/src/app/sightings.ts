@@ -28,41 +28,44 @@ export function ephOffset(ad: Uint8Array): number {
   return at;
 }
 
-export class Sightings {
+/** The de-duplication table (a closure, not a class: locals minify, `this.x` does not, issue #4). */
+export interface Sightings {
+  /** De-dup window, ms, and RSSI floor, dBm: the host's CONFIG may change both. */
   win: number;
-  max: number;
   floor: number;
+  /** The EphIDs forwarded inside the window, oldest first (at most `max`). */
   keys: string[];
-  times: number[];
-
-  constructor(windowMs: number, max: number) {
-    this.win = windowMs;
-    this.max = max;
-    this.floor = -127;
-    this.keys = [];
-    this.times = [];
-  }
-
   /** True when the advertisement is to be forwarded (a badge frame not yet forwarded inside the window). */
-  accept(a: Advert, now: number): boolean {
+  accept(a: Advert, now: number): boolean;
+}
+
+export function sightings(windowMs: number, max: number): Sightings {
+  const keys: string[] = [];
+  const times: number[] = [];
+  const me = { win: windowMs, floor: -127, keys: keys } as Sightings;
+  me.accept = (a: Advert, now: number) => {
     const at = ephOffset(a.data);
-    if (at < 0 || a.rssi < this.floor) return false;
+    if (at < 0 || a.rssi < me.floor) return false;
     // Forget expired entries first (the list is in arrival order, so they sit at the front).
     let k = 0;
-    while (k < this.times.length && now - (this.times[k] as number) >= this.win) k++;
+    while (k < times.length && now - (times[k] as number) >= me.win) k++;
     if (k > 0) {
-      this.keys.splice(0, k);
-      this.times.splice(0, k);
+      keys.splice(0, k);
+      times.splice(0, k);
     }
     let key = '';
     for (let i = at; i < at + 16; i++) key += String.fromCharCode(a.data[i] as number);
-    if (this.keys.indexOf(key) >= 0) return false;
-    if (this.keys.length >= this.max) {
-      this.keys.shift();
-      this.times.shift();
+    if (keys.indexOf(key) >= 0) return false;
+    if (keys.length >= max) {
+      keys.shift();
+      times.shift();
     }
-    this.keys.push(key);
-    this.times.push(now);
+    keys.push(key);
+    times.push(now);
     return true;
-  }
+  };
+  return me;
 }
+
+/** `new Sightings(windowMs, max)`: the same table for callers that construct it (the simulator's reader). */
+export const Sightings = sightings as unknown as new (windowMs: number, max: number) => Sightings;
