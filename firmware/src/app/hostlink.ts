@@ -70,27 +70,27 @@ export function hostLink(
   let lastRx = -1e9;
   let lastAck = 0;
 
-  function online(): boolean {
+  const online = (): boolean => {
     return ch.s !== null && clock.now() - lastRx < o.dead;
-  }
+  };
 
-  function tx(packet: Uint8Array): boolean {
+  const tx = (packet: Uint8Array): boolean => {
     return link.write(encodeFrame(packet)) > 0;
-  }
+  };
 
   /** Seals and sends one unsequenced message now; false without a session or when the link is busy. */
-  function send(m: CborMap): boolean {
+  const send = (m: CborMap): boolean => {
     if (!ch.s) return false;
     m[1] = 0;
     const r = sealFor(ch, leanEncode(m), clock.now());
     return r.ok && tx(r.value as Uint8Array);
-  }
+  };
 
-  function ack(): void {
+  const ack = (): void => {
     send({ 0: MSG_ACK, 2: got, 3: box.head - 1 });
-  }
+  };
 
-  function pump(): void {
+  const pump = (): void => {
     if (!ch.s) return;
     while (ptr < box.next && ptr - box.head < o.win) {
       const b = box.get(ptr);
@@ -100,9 +100,9 @@ export function hostLink(
       }
       ptr++;
     }
-  }
+  };
 
-  function packet(p: Uint8Array): void {
+  const packet = (p: Uint8Array): void => {
     const now = clock.now();
     const st = respond(ch, p, now);
     for (let i = 0; i < st.send.length; i++) tx(st.send[i] as Uint8Array);
@@ -133,7 +133,7 @@ export function hostLink(
       }
     }
     pump();
-  }
+  };
 
   const onPacket = (p: Uint8Array | null) => {
     if (p) packet(p);

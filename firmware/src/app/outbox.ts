@@ -71,15 +71,15 @@ export function outbox(flash: Flash, cap: number): Outbox {
   let mem: Uint8Array[] = [];
   const me = { lost: ok ? (m as Meta).lost || 0 : 0 } as Outbox;
 
-  function name(seq: number): string {
+  const name = (seq: number): string => {
     return META + (seq % cap);
-  }
+  };
 
-  function save(): void {
+  const save = (): void => {
     flash.writeJSON(META, { h: me.head, r: resv, lost: me.lost });
-  }
+  };
 
-  function get(seq: number): Uint8Array | undefined {
+  const get = (seq: number): Uint8Array | undefined => {
     if (seq >= disk) return mem[seq - disk];
     const ab = flash.readArrayBuffer(name(seq));
     const b = ab ? new Uint8Array(ab) : null;
@@ -88,9 +88,9 @@ export function outbox(flash: Flash, cap: number): Outbox {
     const at =
       (b[0] as number) * 0x1000000 + ((b[1] as number) << 16) + (((b[2] as number) << 8) | (b[3] as number));
     return at === seq ? new Uint8Array(b.subarray(4)) : undefined;
-  }
+  };
 
-  function spill(): void {
+  const spill = (): void => {
     for (let i = 0; i < mem.length; i++) {
       const seq = disk + i;
       const b = mem[i] as Uint8Array;
@@ -104,9 +104,9 @@ export function outbox(flash: Flash, cap: number): Outbox {
     }
     disk = me.next;
     mem = [];
-  }
+  };
 
-  function ack(seq: number): void {
+  const ack = (seq: number): void => {
     if (seq < me.head) return;
     const to = Math.min(seq + 1, me.next);
     for (let s = me.head; s < to && s < disk; s++) flash.erase(name(s));
@@ -122,7 +122,7 @@ export function outbox(flash: Flash, cap: number): Outbox {
         save();
       }
     }
-  }
+  };
 
   // Rebuild: scan the slots between the persisted scan start and reservation (disk is still infinite, so every
   // get reads flash).

@@ -139,12 +139,12 @@ export function startReader(p: ReaderPorts, t: ReaderTuning, ver: string): Reade
     r.message(m),
   );
 
-  function ms(): number {
+  const ms = (): number => {
     return (clock.now() - t0) >>> 0;
-  }
+  };
 
   /** The freshest unexpired challenge, or null (then the tap is counter-only and cannot open a door). */
-  function takeChal(): Uint8Array | null {
+  const takeChal = (): Uint8Array | null => {
     const now = clock.now();
     usedId = -1;
     while (chals.length > 0) {
@@ -156,17 +156,17 @@ export function startReader(p: ReaderPorts, t: ReaderTuning, ver: string): Reade
       }
     }
     return null;
-  }
+  };
 
-  function tap(kind: number, frame: Uint8Array, chal: Uint8Array | null): void {
+  const tap = (kind: number, frame: Uint8Array, chal: Uint8Array | null): void => {
     const m: CborMap = { 0: MSG_TAP, 2: frame, 3: kind, 5: ms() };
     if (chal && usedId >= 0) m[4] = usedId;
     if (!host.online()) offline(out);
     tapSeq = host.event(m, false);
     tapAt = clock.now();
-  }
+  };
 
-  function onMessage(m: CborMap): boolean {
+  const onMessage = (m: CborMap): boolean => {
     const k = m[0];
     if (k === MSG_DECISION) {
       // Only an answer to the latest tap, while the host is reachable and the tap is fresh: never a stale one.
@@ -210,12 +210,12 @@ export function startReader(p: ReaderPorts, t: ReaderTuning, ver: string): Reade
       host.ch.key = new Uint8Array(key);
     }
     return true;
-  }
+  };
 
   const tp = taps(p.nfc, clock, { pollMs: t.nfcPoll, backoffMs: 1000 }, tap, takeChal);
 
   /** Every heartbeat period: the health report to the host, then the watchdog kick while healthy. */
-  function beat(): void {
+  const beat = (): void => {
     const h = sys.health();
     let f = h.flags;
     if (tp.errors > nfcErr) f |= FLAG_NFC;
@@ -237,7 +237,7 @@ export function startReader(p: ReaderPorts, t: ReaderTuning, ver: string): Reade
     host.beat(m);
     if (healthy) sys.kick();
     clock.setTimer(t.hb, beat);
-  }
+  };
 
   r.host = host;
   r.box = box;

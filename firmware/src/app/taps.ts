@@ -43,19 +43,19 @@ export function taps(
   let armed = true;
 
   /** Releases the target and schedules the next poll. */
-  function done(): void {
+  const done = (): void => {
     nfc.release(() => {
       later(o.pollMs);
     });
-  }
+  };
 
-  function fail(): void {
+  const fail = (): void => {
     me.errors++;
     done();
-  }
+  };
 
   /** NFC Forum T4T NDEF read (T4T §5.4): select app, select file E104, read NLEN, read the message. */
-  function ndef(): void {
+  const ndef = (): void => {
     nfc.apdu(
       new Uint8Array([0, 0xa4, 4, 0, 7, 0xd2, 0x76, 0, 0, 0x85, 1, 1, 0]),
       (e1: number, r1: Uint8Array | null) => {
@@ -75,9 +75,9 @@ export function taps(
         });
       },
     );
-  }
+  };
 
-  function badge(): void {
+  const badge = (): void => {
     nfc.apdu(
       new Uint8Array([0, 0xa4, 4, 0, 6, 0xf0, 0x42, 0x57, 0x54, 0x41, 0x50, 0]),
       (err: number, r: Uint8Array | null) => {
@@ -98,9 +98,9 @@ export function taps(
         }
       },
     );
-  }
+  };
 
-  function poll(): void {
+  const poll = (): void => {
     nfc.detect((err: number, found: number) => {
       if (err) {
         me.errors++;
@@ -115,11 +115,11 @@ export function taps(
         else done();
       }
     });
-  }
+  };
 
-  function later(ms: number): void {
+  const later = (ms: number): void => {
     if (me.running) clock.setTimer(ms, poll);
-  }
+  };
 
   me.start = () => {
     me.running = true;

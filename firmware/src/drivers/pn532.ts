@@ -87,7 +87,7 @@ export function pn532(bus: Pn532Bus, clock: Clock, o: Pn532Options): Pn532Driver
   let due = 0;
   let done: Done | null = null;
 
-  function finish(err: number, data: Uint8Array | null): void {
+  const finish = (err: number, data: Uint8Array | null): void => {
     const cb = done;
     done = null;
     phase = 0;
@@ -97,10 +97,10 @@ export function pn532(bus: Pn532Bus, clock: Clock, o: Pn532Options): Pn532Driver
     rn = 0;
     if (err) me.ready = false;
     if (cb) cb(err, data);
-  }
+  };
 
   /** Handles one decoded frame; true when the command finished. */
-  function onFrame(kind: number, tfi: number, data: Uint8Array): boolean {
+  const onFrame = (kind: number, tfi: number, data: Uint8Array): boolean => {
     if (phase === 1) {
       if (kind === F_ACK) {
         phase = 2;
@@ -124,9 +124,9 @@ export function pn532(bus: Pn532Bus, clock: Clock, o: Pn532Options): Pn532Driver
     me.stats.bad++;
     finish(E_APP_NFC_FRAME, null);
     return true;
-  }
+  };
 
-  function poll(): void {
+  const poll = (): void => {
     if (!phase) return;
     const rx = me.rx;
     const got = bus.read(phase === 1 ? 6 : RX_MAX - 1);
@@ -152,9 +152,9 @@ export function pn532(bus: Pn532Bus, clock: Clock, o: Pn532Options): Pn532Driver
       return;
     }
     clock.setTimer(o.pollMs, poll);
-  }
+  };
 
-  function send(): void {
+  const send = (): void => {
     left--;
     rn = 0;
     phase = 1;
@@ -162,9 +162,9 @@ export function pn532(bus: Pn532Bus, clock: Clock, o: Pn532Options): Pn532Driver
     bus.write(frame);
     due = clock.now() + o.ackMs;
     clock.setTimer(o.pollMs, poll);
-  }
+  };
 
-  function command(c: number, params: Uint8Array, cb: Done): void {
+  const command = (c: number, params: Uint8Array, cb: Done): void => {
     if (done) {
       cb(E_APP_NFC_FRAME, null);
       return;
@@ -176,9 +176,9 @@ export function pn532(bus: Pn532Bus, clock: Clock, o: Pn532Options): Pn532Driver
     left = o.tries;
     done = cb;
     send();
-  }
+  };
 
-  function init(cb: (err: number) => void): void {
+  const init = (cb: (err: number) => void): void => {
     // HSU wake-up (UM0701 §7.2.11 / AN10609): 55 55 then zeros long enough for the oscillator to start.
     const wake = new Uint8Array(bus.hsu ? 16 : 1);
     if (bus.hsu) wake[0] = wake[1] = 0x55;
@@ -196,9 +196,9 @@ export function pn532(bus: Pn532Bus, clock: Clock, o: Pn532Options): Pn532Driver
         cb(err2);
       });
     });
-  }
+  };
 
-  function detect(cb: (err: number, found: number) => void): void {
+  const detect = (cb: (err: number, found: number) => void): void => {
     if (!me.ready) {
       // A successful init leaves the chip ready, so the second call goes straight to the poll.
       init((err) => {
@@ -223,7 +223,7 @@ export function pn532(bus: Pn532Bus, clock: Clock, o: Pn532Options): Pn532Driver
       d.fill(0);
       cb(0, sel & 0x20 ? NFC_ISODEP : NFC_OTHER);
     });
-  }
+  };
 
   me.command = command;
   me.init = init;
