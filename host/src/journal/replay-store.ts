@@ -45,6 +45,11 @@ export class SqliteReplayStore implements ReplayStore {
   private readonly prune;
   /** Counters advanced and not yet committed, by hex of the keyed badge reference. */
   private readonly pending = new Map<string, { ref: Buffer; ctr: number; at: number }>();
+  /**
+   * With a journal this store is the table's only writer, so the committed counters are read once (the resolver
+   * loads every enrolled badge at start) and kept here instead of one SELECT per lookup. Keyed like `pending`.
+   */
+  private readonly committed = new Map<string, number>();
 
   constructor(
     private readonly db: Db,
@@ -61,12 +66,19 @@ export class SqliteReplayStore implements ReplayStore {
       'UPDATE challenges SET used_at = ? WHERE chal = ? AND used_at IS NULL AND issued_at >= ? AND issued_at <= ?',
     );
     this.prune = db.prepare('DELETE FROM challenges WHERE issued_at < ?');
-    journal?.coCommit({
-      write: () => {
-        for (const p of this.pending.values()) this.putCtr.run(p.ref, p.ctr, p.at);
-      },
-      done: () => this.pending.clear(),
-    });
+    if (journal) {
+      const rows = db.prepare('SELECT badge_ref, ctr FROM tap_counters').raw().all() as [Buffer, number][];
+      for (const [ref, ctr] of rows) this.committed.set(ref.toString('hex'), ctr);
+      journal.coCommit({
+        write: () => {
+          for (const p of this.pending.values()) this.putCtr.run(p.ref, p.ctr, p.at);
+        },
+        done: () => {
+          for (const [k, p] of this.pending) this.committed.set(k, p.ctr);
+          this.pending.clear();
+        },
+      });
+    }
   }
 
   private ref(badge: string | Uint8Array): Buffer {
@@ -103,6 +115,7 @@ export class SqliteReplayStore implements ReplayStore {
   private counterOf(key: string, ref: Buffer): number {
     const p = this.pending.get(key);
     if (p) return p.ctr;
+    if (this.journal) return this.committed.get(key) ?? -1;
     const v = this.getCtr.get(ref) as number | undefined;
     return v ?? -1;
   }

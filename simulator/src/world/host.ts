@@ -74,7 +74,7 @@ export class SimHost {
   readonly keyring: SimKeyring;
   /** K_r per reader id as issued at provisioning (what the tool writes over USB). */
   readonly issued = new Map<string, Uint8Array>();
-  /** Journal ids written, to prove nothing accepted is lost or doubled. */
+  /** Ids of the reader events journalled (`reader:seq`), to prove nothing accepted is lost or doubled. */
   readonly journalIds = new Set<string>();
   /** Badge refs the relay detector flagged. */
   readonly relayFlagged = new Set<string>();
@@ -346,7 +346,8 @@ export class SimHost {
     const r = await journal.append(ev);
     if (r.fresh) {
       this.stats.journaled++;
-      this.journalIds.add(ev.id);
+      // A tap's lead and decision rows share its fate (one batch): the event's own id stands for all of them.
+      if (ev.kind === 'sighting' || ev.kind === 'tap') this.journalIds.add(ev.id);
     }
   }
 }
