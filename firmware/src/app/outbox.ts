@@ -67,7 +67,7 @@ export function outbox(flash: Flash, cap: number): Outbox {
   /** Every seq below this may have been used (persisted ahead of use). */
   let resv = ok ? (m as Meta).r : 1;
   /** Events from seq `disk` on are held in RAM (`mem[i]` is seq disk + i); everything before is in flash. */
-  let disk = Number.POSITIVE_INFINITY;
+  let disk = Infinity;
   let mem: Uint8Array[] = [];
   const me = { lost: ok ? (m as Meta).lost || 0 : 0 } as Outbox;
 

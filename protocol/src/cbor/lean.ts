@@ -123,15 +123,15 @@ export function leanEncode(m: CborMap): Uint8Array {
       put(o, 3, v.length);
       for (let j = 0; j < v.length; j++) {
         const ch = v.charCodeAt(j);
-        if (ch > 127) throw new TypeError('leanEncode: text must be ASCII');
+        if (ch > 127) throw new TypeError('leanEncode: non-ASCII text');
         o.b[o.n++] = ch;
       }
     } else if (v instanceof Uint8Array) {
       put(o, 2, v.length);
       o.b.set(v, o.n);
       o.n += v.length;
-    } else throw new TypeError('leanEncode: unsupported value at key ' + k);
-    if (o.n > 498) throw new TypeError('leanEncode: more than one record body');
+    } else throw new TypeError('leanEncode: bad value at key ' + k);
+    if (o.n > 498) throw new TypeError('leanEncode: over 498 B');
   }
   return new Uint8Array(o.b.subarray(0, o.n));
 }

@@ -6,7 +6,7 @@
 import type { Aes128 } from '../ports';
 
 export function ctr(aes: Aes128, key: Uint8Array, iv: Uint8Array, data: Uint8Array): Uint8Array {
-  if (iv.length !== 16) throw new TypeError('ctr: iv must be 16 bytes, got ' + iv.length);
+  if (iv.length !== 16) throw new TypeError('ctr: iv length ' + iv.length);
   const blocks = Math.ceil(data.length / 16);
   const ctrs = new Uint8Array(blocks * 16);
   const c = new Uint8Array(iv);
