@@ -21,6 +21,7 @@
  * numbering resumes after the last record found (or at r when none is left, which the post-handshake ACK base
  * tells the host to skip to). A closure, not a class: locals minify, `this.x` does not (issue #4).
  */
+import { readU32BE, writeU32BE } from '@badgewire/protocol/device';
 import type { Flash } from '../ports';
 
 const META = 'bwq';
@@ -85,9 +86,7 @@ export function outbox(flash: Flash, cap: number): Outbox {
     const b = ab ? new Uint8Array(ab) : null;
     if (!b || b.length < 4) return undefined;
     // A slot holds one seq at a time (its first 4 bytes): a record of another seq means this one is gone.
-    const at =
-      (b[0] as number) * 0x1000000 + ((b[1] as number) << 16) + (((b[2] as number) << 8) | (b[3] as number));
-    return at === seq ? new Uint8Array(b.subarray(4)) : undefined;
+    return readU32BE(b, 0) === seq ? new Uint8Array(b.subarray(4)) : undefined;
   };
 
   const spill = (): void => {
@@ -95,10 +94,7 @@ export function outbox(flash: Flash, cap: number): Outbox {
       const seq = disk + i;
       const b = mem[i] as Uint8Array;
       const rec = new Uint8Array(b.length + 4);
-      rec[0] = (seq >>> 24) & 255;
-      rec[1] = (seq >>> 16) & 255;
-      rec[2] = (seq >>> 8) & 255;
-      rec[3] = seq & 255;
+      writeU32BE(rec, 0, seq);
       rec.set(b, 4);
       flash.write(name(seq), rec);
     }

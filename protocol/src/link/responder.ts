@@ -8,6 +8,7 @@
  * instead of being held, which keeps the idle link to a few dozen JsVars. Only what a reader receives is
  * parsed (HELLO, CONFIRM, RECORD, ALERT) and only what it sends is built (AUTH, RECORD, ALERT).
  */
+import { readU32BE, writeU32BE } from '../bytes';
 import { cmac } from '../crypto/cmac';
 import { ctr } from '../crypto/ctr';
 import { kdfCmac } from '../crypto/kdf';
@@ -118,10 +119,7 @@ function recIv(s: LeanSession, dir: number, c: number): Uint8Array {
   const v = new Uint8Array(16);
   v[0] = dir;
   v.set(s.k.subarray(160, 167), 1);
-  v[8] = c >>> 24;
-  v[9] = (c >>> 16) & 255;
-  v[10] = (c >>> 8) & 255;
-  v[11] = c & 255;
+  writeU32BE(v, 8, c);
   return v;
 }
 
@@ -222,8 +220,7 @@ export function respond(r: Responder, b: Uint8Array, now: number): ChannelStep {
   if (t === 2) return failed(st, E_CH_DIRECTION, 1);
   // Minimum lengths: HELLO 24, CONFIRM 14, RECORD 15, ALERT 8.
   if (n < (t === 1 ? 24 : t === 3 ? 14 : t === 4 ? 15 : 8)) return failed(st, E_CH_MALFORMED, n);
-  const c =
-    (b[2] as number) * 0x1000000 + (((b[3] as number) << 16) | ((b[4] as number) << 8) | (b[5] as number));
+  const c = readU32BE(b, 2);
   if (t === 4) return c === 0 ? failed(st, E_CH_MALFORMED, 2) : onRecord(r, b, c, now, st);
   if (c !== 0) return failed(st, E_CH_MALFORMED, 2);
   if (h >> 4 !== 1) return failed(st, E_CH_VERSION, 0);
@@ -259,10 +256,7 @@ export function sealFor(r: Responder, body: Uint8Array, now: number): Result<Uin
   const out = new Uint8Array(n + 14);
   out[0] = 0x11;
   out[1] = 4;
-  out[2] = c >>> 24;
-  out[3] = (c >>> 16) & 255;
-  out[4] = (c >>> 8) & 255;
-  out[5] = c & 255;
+  writeU32BE(out, 2, c);
   out.set(ctr(r.aes, s.k.subarray(96, 128), recIv(s, 1, c), body), 6);
   out.set(cmac(r.aes, s.k.subarray(128, 160), out.subarray(0, n + 6)).subarray(0, 8), n + 6);
   s.tx = c;
