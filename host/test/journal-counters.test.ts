@@ -63,7 +63,7 @@ describe('tap counters in the journal group commit', () => {
   it('commits a counter within the window even when no row follows, and on close', async () => {
     const s = stores.get('acme');
     s.replay.advanceCounter('badge-a', 3, 1);
-    for (let i = 0; i < 50 && countersOnDisk(s.path).length === 0; i++)
+    for (let i = 0; i < 200 && countersOnDisk(s.path).length === 0; i++)
       await new Promise((r) => setTimeout(r, 5));
     expect(countersOnDisk(s.path)).toEqual([3]);
     s.replay.advanceCounter('badge-a', 4, 2);

@@ -64,9 +64,11 @@ describe('ReaderSession group commit', () => {
 
   it('acknowledges the stored prefix of a failed batch; the resend stores the rest exactly once', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'bw-rs-batch-j-'));
+    // windowMs 0: the commit lands within the run's event-loop turns, not on a wall-clock timer.
     const stores = new TenantStores({
       dataDir: dir,
       keys: { journalKey: () => new Uint8Array(randomBytes(32)) },
+      windowMs: 0,
     });
     const journal = stores.get('acme').journal;
     let failOnce = true;
