@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { base64url, SignJWT } from 'jose';
+import { base64url } from 'jose';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openAuditTrail } from '../src/api/audit';
 import { startBridge } from '../src/bridge';
@@ -19,6 +19,7 @@ import { KeyStore } from '../src/keys/index';
 import { createLogger } from '../src/log/index';
 import { SqliteReaderStore } from '../src/readers/reader-store';
 import { call } from './api-fixtures';
+import { apiOf, siteToken, writeSite } from './bridge-site';
 
 const dir = mkdtempSync(join(tmpdir(), 'bw-host-backup-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -34,52 +35,19 @@ async function bw(...args: string[]): Promise<{ out: string[]; err: string[] }> 
   return { out, err };
 }
 
-async function token(): Promise<string> {
-  const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({ tenant: 'acme', scope: 'admin' })
-    .setProtectedHeader({ alg: 'HS256', kid: 'k1' })
-    .setIssuer('ops-issuer-7c1')
-    .setAudience('https://bridge.backup')
-    .setSubject('ops')
-    .setIssuedAt(now)
-    .setExpirationTime(now + 60)
-    .sign(secret);
-}
+const SITE = { audience: 'https://bridge.backup', issuer: 'ops-issuer-7c1', secretEnv: 'OPS_SECRET' };
+const token = () => siteToken(SITE, secret);
 
 describe('host state in backups', () => {
   it('backup snapshots the audit trail, API clients and reader records; restore brings them back', async () => {
-    writeFileSync(
-      join(dir, 'clients.json'),
-      JSON.stringify([
-        {
-          iss: 'ops-issuer-7c1',
-          kid: 'k1',
-          alg: 'HS256',
-          secretEnv: 'OPS_SECRET',
-          tenants: ['acme'],
-          scopes: ['admin', 'events:read'],
-          registeredAt: '2026-11-01T00:00:00Z',
-        },
-      ]),
-    );
-    const file = join(dir, 'bridge.json');
-    writeFileSync(
-      file,
-      JSON.stringify({
-        dataDir: 'data',
-        tenants: ['acme'],
-        zones: [{ id: 'hall' }],
-        doors: [{ id: 'main', zone: 'hall' }],
+    const file = writeSite(dir, {
+      ...SITE,
+      extra: {
         readers: [
           { id: 'c0ffee00000000c1', door: 'main', transport: { type: 'serial', path: join(dir, 'no-tty') } },
         ],
-        api: {
-          listen: { host: '127.0.0.1', port: 0 },
-          audience: 'https://bridge.backup',
-          clientsFile: 'clients.json',
-        },
-      }),
-    );
+      },
+    });
     const config = loadConfig(file);
     KeyStore.create(config.keyStore.path, { passphrase: env.BADGEWIRE_KEYSTORE_PASSPHRASE });
     const b = await startBridge(config, {
@@ -88,10 +56,7 @@ describe('host state in backups', () => {
       print: () => undefined,
     });
     try {
-      const h = {
-        port: b.api?.port ?? 0,
-        ca: readFileSync(join(config.dataDir, 'tls', 'bridge-cert.pem'), 'utf8'),
-      } as Parameters<typeof call>[0];
+      const h = apiOf(b.api?.port, config.dataDir);
       for (const ref of ['att-bk-1', 'att-bk-2']) {
         const r = await call(h, '/v1/revocations', {
           method: 'POST',

@@ -9,7 +9,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fromHex } from '@badgewire/protocol';
-import { base64url, SignJWT } from 'jose';
+import { base64url } from 'jose';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type Bridge, startBridge } from '../src/bridge';
 import { loadConfig } from '../src/config/index';
@@ -17,6 +17,7 @@ import { KeyStore } from '../src/keys/index';
 import { createLogger } from '../src/log/index';
 import { SqliteReaderStore } from '../src/readers/reader-store';
 import { call } from './api-fixtures';
+import { apiOf, siteToken, writeSite } from './bridge-site';
 import { linkPair, run, TestReader, VirtualClock } from './readers-world';
 
 const dir = mkdtempSync(join(tmpdir(), 'bw-bridge-state-'));
@@ -31,51 +32,18 @@ const READER = 'a1b2c3d4e5f60718';
 const ENTITLED = `att-${randomBytes(6).toString('hex')}`;
 const REVOKED = `att-${randomBytes(6).toString('hex')}`;
 
-async function token(): Promise<string> {
-  const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({ tenant: 'acme', scope: 'admin' })
-    .setProtectedHeader({ alg: 'HS256', kid: 'k1' })
-    .setIssuer('acme-ops')
-    .setAudience('https://bridge.state')
-    .setSubject('ops')
-    .setIssuedAt(now)
-    .setExpirationTime(now + 60)
-    .sign(secret);
-}
+const SITE = { audience: 'https://bridge.state', secretEnv: 'ACME_ADMIN' };
+const token = () => siteToken(SITE, secret);
 
 function site(): string {
-  writeFileSync(
-    join(dir, 'clients.json'),
-    JSON.stringify([
-      {
-        iss: 'acme-ops',
-        kid: 'k1',
-        alg: 'HS256',
-        secretEnv: 'ACME_ADMIN',
-        tenants: ['acme'],
-        scopes: ['events:read', 'admin'],
-        registeredAt: '2026-11-01T00:00:00Z',
-      },
-    ]),
-  );
-  const file = join(dir, 'bridge.json');
-  writeFileSync(
-    file,
-    JSON.stringify({
-      dataDir: 'data',
-      tenants: ['acme'],
-      zones: [{ id: 'hall' }],
-      doors: [{ id: 'main', zone: 'hall' }],
+  const file = writeSite(dir, {
+    ...SITE,
+    extra: {
       readers: [{ id: READER, door: 'main', transport: { type: 'serial', path: join(dir, 'no-such-tty') } }],
       enrolment: { acme: 'enrol.json' },
       journal: { commitWindowMs: 0 },
-      api: {
-        listen: { host: '127.0.0.1', port: 0 },
-        audience: 'https://bridge.state',
-        clientsFile: 'clients.json',
-      },
-    }),
-  );
+    },
+  });
   const config = loadConfig(file);
   const ks = KeyStore.create(config.keyStore.path, { passphrase: env.BADGEWIRE_KEYSTORE_PASSPHRASE });
   const mk = ks.createMasterKey('state-test');
@@ -141,10 +109,7 @@ describe('bridge state across a restart', () => {
           .filter((e) => e.kind === 'tap'),
       ).toHaveLength(2);
 
-      const h = {
-        port: b.api?.port ?? 0,
-        ca: readFileSync(join(dir, 'data', 'tls', 'bridge-cert.pem'), 'utf8'),
-      } as Parameters<typeof call>[0];
+      const h = apiOf(b.api?.port, join(dir, 'data'));
       const now = Date.now();
       const ent = await call(h, '/v1/entitlements', {
         method: 'POST',

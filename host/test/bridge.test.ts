@@ -6,13 +6,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { fromHex } from '@badgewire/protocol';
-import { base64url, SignJWT } from 'jose';
+import { base64url } from 'jose';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startBridge } from '../src/bridge';
 import { loadConfig } from '../src/config/index';
 import { KeyStore } from '../src/keys/index';
 import { createLogger } from '../src/log/index';
 import { call } from './api-fixtures';
+import { siteToken, writeSite } from './bridge-site';
 import { linkPair, run, TestReader, VirtualClock } from './readers-world';
 
 const dir = mkdtempSync(join(tmpdir(), 'bw-bridge-'));
@@ -21,51 +22,16 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const secret = randomBytes(32);
 const env = { BADGEWIRE_KEYSTORE_PASSPHRASE: 'bridge test passphrase', ACME_ADMIN: base64url.encode(secret) };
 
-async function token(scope: string): Promise<string> {
-  const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({ tenant: 'acme', scope })
-    .setProtectedHeader({ alg: 'HS256', kid: 'k1' })
-    .setIssuer('acme-ops')
-    .setAudience('https://bridge.test')
-    .setSubject('ops')
-    .setIssuedAt(now)
-    .setExpirationTime(now + 60)
-    .sign(secret);
-}
+const SITE = { audience: 'https://bridge.test', secretEnv: 'ACME_ADMIN' };
+const token = (scope: string) => siteToken(SITE, secret, scope);
 
 describe('bridge composition root', () => {
   it('starts from a config file: key store, tenant journals, API over the journal, policy updates, backups', async () => {
-    const clients = join(dir, 'clients.json');
-    writeFileSync(
-      clients,
-      JSON.stringify([
-        {
-          iss: 'acme-ops',
-          kid: 'k1',
-          alg: 'HS256',
-          secretEnv: 'ACME_ADMIN',
-          tenants: ['acme'],
-          scopes: ['events:read', 'admin'],
-          registeredAt: '2026-11-01T00:00:00Z',
-        },
-      ]),
-    );
-    const cfgFile = join(dir, 'bridge.json');
-    writeFileSync(
-      cfgFile,
-      JSON.stringify({
-        dataDir: 'data',
-        tenants: ['acme'],
-        zones: [{ id: 'hall' }],
-        doors: [{ id: 'door-1', zone: 'hall' }],
-        readers: [{ id: 'r1', door: 'door-1', transport: { type: 'serial', path: '/dev/ttyACM0' } }],
-        api: {
-          listen: { host: '127.0.0.1', port: 0 },
-          audience: 'https://bridge.test',
-          clientsFile: 'clients.json',
-        },
-      }),
-    );
+    const cfgFile = writeSite(dir, {
+      ...SITE,
+      doors: ['door-1'],
+      extra: { readers: [{ id: 'r1', door: 'door-1', transport: { type: 'serial', path: '/dev/ttyACM0' } }] },
+    });
     const config = loadConfig(cfgFile);
     KeyStore.create(config.keyStore.path, { passphrase: env.BADGEWIRE_KEYSTORE_PASSPHRASE });
     const lines: string[] = [];

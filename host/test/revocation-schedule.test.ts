@@ -4,10 +4,10 @@
  * then through the real bridge's HTTPS API and a stop/start over the same data dir.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { base64url, SignJWT } from 'jose';
+import { base64url } from 'jose';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RevocationSchedule } from '../src/access/revocation-schedule';
 import { type Bridge, startBridge } from '../src/bridge';
@@ -15,6 +15,7 @@ import { loadConfig } from '../src/config/index';
 import { KeyStore } from '../src/keys/index';
 import { createLogger } from '../src/log/index';
 import { call } from './api-fixtures';
+import { apiOf, siteToken, writeSite } from './bridge-site';
 import { VirtualClock } from './readers-world';
 
 const DAY = 86_400_000;
@@ -94,37 +95,10 @@ const env = {
 };
 const LATER = `att-${randomBytes(6).toString('hex')}`;
 
+const SITE = { audience: 'https://bridge.rev', secretEnv: 'ACME_ADMIN', scopes: ['admin'] };
+
 function site(): string {
-  writeFileSync(
-    join(dir, 'clients.json'),
-    JSON.stringify([
-      {
-        iss: 'acme-ops',
-        kid: 'k1',
-        alg: 'HS256',
-        secretEnv: 'ACME_ADMIN',
-        tenants: ['acme'],
-        scopes: ['admin'],
-        registeredAt: '2026-11-01T00:00:00Z',
-      },
-    ]),
-  );
-  const file = join(dir, 'bridge.json');
-  writeFileSync(
-    file,
-    JSON.stringify({
-      dataDir: 'data',
-      tenants: ['acme'],
-      zones: [{ id: 'hall' }],
-      doors: [{ id: 'main', zone: 'hall' }],
-      enrolment: { acme: 'enrol.json' },
-      api: {
-        listen: { host: '127.0.0.1', port: 0 },
-        audience: 'https://bridge.rev',
-        clientsFile: 'clients.json',
-      },
-    }),
-  );
+  const file = writeSite(dir, { ...SITE, extra: { enrolment: { acme: 'enrol.json' } } });
   const ks = KeyStore.create(loadConfig(file).keyStore.path, {
     passphrase: env.BADGEWIRE_KEYSTORE_PASSPHRASE,
   });
@@ -134,18 +108,6 @@ function site(): string {
     JSON.stringify({ masterKeyId: mk.id, badges: [{ ref: LATER, serial: 'BW-REV-1' }] }),
   );
   return file;
-}
-
-async function token(): Promise<string> {
-  const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({ tenant: 'acme', scope: 'admin' })
-    .setProtectedHeader({ alg: 'HS256', kid: 'k1' })
-    .setIssuer('acme-ops')
-    .setAudience('https://bridge.rev')
-    .setSubject('ops')
-    .setIssuedAt(now)
-    .setExpirationTime(now + 60)
-    .sign(secret);
 }
 
 describe('a future revocation through the bridge', () => {
@@ -166,13 +128,9 @@ describe('a future revocation through the bridge', () => {
 
     let b = await startBridge(loadConfig(file), opts());
     try {
-      const h = {
-        port: b.api?.port ?? 0,
-        ca: readFileSync(join(dir, 'data', 'tls', 'bridge-cert.pem'), 'utf8'),
-      } as Parameters<typeof call>[0];
-      const res = await call(h, '/v1/revocations', {
+      const res = await call(apiOf(b.api?.port, join(dir, 'data')), '/v1/revocations', {
         method: 'POST',
-        token: await token(),
+        token: await siteToken(SITE, secret),
         body: { badgeRef: LATER, reason: 'expired', effectiveAt: wall0 + 3_600_000 },
       });
       expect(res.status).toBe(201);
