@@ -82,22 +82,36 @@ function asTransportError(e: unknown): TransportError {
   return new TransportError('E_BLE_CONNECT', String((e as Error)?.message ?? e), 'retrying', true);
 }
 
+/** Exponential backoff between attempts, reset by `reset()` after a connection that held. */
+function retrier(reconnect: { minMs: number; maxMs: number }, random: () => number, attempt: () => void) {
+  let delay = reconnect.minMs;
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  return {
+    later() {
+      if (stopped) return;
+      // Full jitter over the upper half: readers that dropped together (a venue power blip) spread out.
+      const wait = Math.round(delay / 2 + (random() * delay) / 2);
+      delay = Math.min(reconnect.maxMs, delay * 2);
+      timer = setTimeout(attempt, wait);
+      timer.unref();
+    },
+    reset() {
+      delay = reconnect.minMs;
+    },
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+    },
+  };
+}
+
 export function superviseBle(o: BleSupervisorOptions): BleSupervisor {
   let stopped = false;
   let link: Link | null = null;
-  let timer: NodeJS.Timeout | undefined;
-  let delay = o.reconnect.minMs;
   let connects = 0;
-  const random = o.random ?? Math.random;
-
-  const later = () => {
-    if (stopped) return;
-    // Full jitter over the upper half: readers that dropped together (a venue power blip) spread out.
-    const wait = Math.round(delay / 2 + (random() * delay) / 2);
-    delay = Math.min(o.reconnect.maxMs, delay * 2);
-    timer = setTimeout(attempt, wait);
-    timer.unref();
-  };
+  const retry = retrier(o.reconnect, o.random ?? Math.random, () => void attempt());
+  const later = retry.later;
 
   const attempt = async () => {
     if (stopped) return;
@@ -120,7 +134,7 @@ export function superviseBle(o: BleSupervisorOptions): BleSupervisor {
       const upAt = Date.now();
       l.onClose(() => {
         if (link === l) link = null;
-        if (Date.now() - upAt >= HELD_MS) delay = o.reconnect.minMs;
+        if (Date.now() - upAt >= HELD_MS) retry.reset();
         later();
       });
       o.onLink(l);
@@ -138,7 +152,7 @@ export function superviseBle(o: BleSupervisorOptions): BleSupervisor {
     },
     stop() {
       stopped = true;
-      clearTimeout(timer);
+      retry.stop();
       link?.close();
       link = null;
     },
@@ -166,17 +180,9 @@ export interface BleScanSupervisor {
 export function superviseBleScan(o: BleScanSupervisorOptions): BleScanSupervisor {
   let stopped = false;
   let scan: BadgeScan | null = null;
-  let timer: NodeJS.Timeout | undefined;
-  let delay = o.reconnect.minMs;
   let starts = 0;
-  const random = o.random ?? Math.random;
-  const later = () => {
-    if (stopped) return;
-    const wait = Math.round(delay / 2 + (random() * delay) / 2);
-    delay = Math.min(o.reconnect.maxMs, delay * 2);
-    timer = setTimeout(attempt, wait);
-    timer.unref();
-  };
+  const retry = retrier(o.reconnect, o.random ?? Math.random, () => void attempt());
+  const later = retry.later;
   const attempt = async () => {
     if (stopped) return;
     try {
@@ -185,7 +191,7 @@ export function superviseBleScan(o: BleScanSupervisorOptions): BleScanSupervisor
       const s = adapter.scanBadges(o.onAdvert, o.scan);
       scan = s;
       starts++;
-      delay = o.reconnect.minMs;
+      retry.reset();
       adapter.onLost(() => {
         s.stop();
         if (scan === s) scan = null;
@@ -210,7 +216,7 @@ export function superviseBleScan(o: BleScanSupervisorOptions): BleScanSupervisor
     },
     stop() {
       stopped = true;
-      clearTimeout(timer);
+      retry.stop();
       scan?.stop();
       scan = null;
     },
