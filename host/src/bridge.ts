@@ -174,6 +174,7 @@ export async function startBridge(config: BridgeConfig, opts: StartOptions): Pro
     clock,
     onEvent: (ev) => engine.handle(ev),
     onFault: (readerId, code) => log.debug({ readerId, code }, 'reader link fault'),
+    groupCommit: true,
   });
   engine.bind(hub);
   let api: RunningApi | null = null;

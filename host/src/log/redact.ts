@@ -22,10 +22,12 @@ export function isPiiField(name: string): boolean {
 /** True when a string carries an e-mail address or phone number. */
 export function hasPiiText(s: string): boolean {
   // Cheap prefilter: most values (hex frames, refs) have neither an '@' nor a '+' or digit run.
-  if (!s.includes('@') && !/\d[\s().-]?\d/.test(s)) return false;
+  const at = s.includes('@');
+  if (!at && !/\d[\s().-]?\d/.test(s)) return false;
   EMAIL.lastIndex = 0;
   PHONE.lastIndex = 0;
-  const hit = EMAIL.test(s) || PHONE.test(s);
+  // An address needs its '@': a digit-bearing ref (every badge ref) skips the costlier e-mail scan.
+  const hit = (at && EMAIL.test(s)) || PHONE.test(s);
   EMAIL.lastIndex = 0;
   PHONE.lastIndex = 0;
   return hit;

@@ -66,6 +66,11 @@ export interface HubOptions {
   deadMs?: number;
   /** Called on typed link faults (codes only), for metrics. */
   onFault?(readerId: string | null, code: number): void;
+  /**
+   * Store each turn's events together and ACK them once (ReaderSession `groupCommit`). Only for an `onEvent`
+   * that is idempotent per reader and seq (the bridge's engine and journal): off, events go one at a time.
+   */
+  groupCommit?: boolean;
 }
 
 interface Challenge {
@@ -160,6 +165,7 @@ export class ReaderHub implements ReaderRegistry {
       onDurable: (x, seq) => this.durable(x, seq),
       onPrevKey: (x) => this.prevKey(x),
       onFault: (x, f) => this.o.onFault?.(x.readerId, f.code),
+      groupCommit: this.o.groupCommit ?? false,
     });
     this.attached.add(s);
     link.onClose(() => this.attached.delete(s));

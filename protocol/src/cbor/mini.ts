@@ -190,18 +190,27 @@ function put(w: Writer, v: CborValue, depth: number): void {
     const ctor = (v as { constructor?: unknown }).constructor;
     if (ctor !== undefined && ctor !== Object) no('not a plain object map');
     const names = Object.keys(v);
-    const keys: number[] = [];
+    // Validate every key before writing; note whether they already ascend (V8 lists integer keys in order,
+    // so the sort, and the number array it needs, is skipped for the maps the encoder sees all day).
+    let sorted = true;
+    let prev = -1;
     for (let i = 0; i < names.length; i++) {
       const s = names[i] as string;
       const k = +s;
       if (!(k >= 0 && k <= 0xffffffff && k === Math.floor(k) && String(k) === s))
         no('map key is not an unsigned 32-bit integer: ' + s);
-      keys.push(k);
+      if (k <= prev) sorted = false;
+      prev = k;
     }
-    keys.sort((a, b) => a - b);
-    head(w, 5, keys.length, 0);
-    for (let i = 0; i < keys.length; i++) {
-      const k = keys[i] as number;
+    let keys: number[] | null = null;
+    if (!sorted) {
+      keys = [];
+      for (let i = 0; i < names.length; i++) keys.push(+(names[i] as string));
+      keys.sort((a, b) => a - b);
+    }
+    head(w, 5, names.length, 0);
+    for (let i = 0; i < names.length; i++) {
+      const k = keys === null ? +(names[i] as string) : (keys[i] as number);
       const x = v[k];
       if (x === undefined) no('undefined value at key ' + k);
       head(w, 0, k, 0);

@@ -25,9 +25,11 @@ import {
   E_SESS_GAP,
   E_SESS_TIMEOUT,
   E_SESS_WINDOW_FULL,
+  type Fail,
   fail,
 } from '../errors';
 import {
+  type Delivery,
   F_SEQ,
   F_TYPE,
   type SessionChannel,
@@ -44,6 +46,9 @@ interface Queued {
   seq: number;
   msg: CborMap;
 }
+
+/** The shared empty list of a quiet result (see `fresh`). */
+const NONE: never[] = [];
 
 function num(v: unknown): number {
   return typeof v === 'number' && v >= 0 && v <= 0xffffffff && Math.floor(v) === v ? v : -1;
@@ -115,8 +120,24 @@ export class LinkSession {
     this.o = this.fresh();
   }
 
+  /**
+   * Most calls send, deliver and report nothing: their result shares one empty array per field (never written
+   * to), and a list of its own is made at the first entry. A host serving many readers makes millions of calls.
+   */
   fresh(): SessionOut {
-    return { send: [], deliver: [], faults: [], up: false, down: false, seq: 0, acked: 0, wakeAt: 0 };
+    return { send: NONE, deliver: NONE, faults: NONE, up: false, down: false, seq: 0, acked: 0, wakeAt: 0 };
+  }
+  out(b: Uint8Array): void {
+    if (this.o.send === NONE) this.o.send = [];
+    this.o.send.push(b);
+  }
+  fault(f: Fail): void {
+    if (this.o.faults === NONE) this.o.faults = [];
+    this.o.faults.push(f);
+  }
+  up1(d: Delivery): void {
+    if (this.o.deliver === NONE) this.o.deliver = [];
+    this.o.deliver.push(d);
   }
   nextSeq(): number {
     return this.acked + 1 + this.q.length;
@@ -127,11 +148,11 @@ export class LinkSession {
     if (!reliable) {
       msg[F_SEQ] = 0;
       if (this.ch.isUp()) this.transmit(msg, now);
-      else this.o.faults.push(fail(E_CH_NO_SESSION, -1));
+      else this.fault(fail(E_CH_NO_SESSION, -1));
       return this.finish(now);
     }
     if (this.q.length >= this.maxQueue) {
-      this.o.faults.push(fail(E_SESS_WINDOW_FULL, -1));
+      this.fault(fail(E_SESS_WINDOW_FULL, -1));
       return this.finish(now);
     }
     const seq = this.nextSeq();
@@ -145,9 +166,9 @@ export class LinkSession {
   receive(b: Uint8Array, now: number): SessionOut {
     const wasUp = this.ch.isUp();
     const st = this.ch.receive(b, now);
-    for (let i = 0; i < st.send.length; i++) this.o.send.push(st.send[i] as Uint8Array);
+    for (let i = 0; i < st.send.length; i++) this.out(st.send[i] as Uint8Array);
     if (st.fail) {
-      this.o.faults.push(st.fail);
+      this.fault(st.fail);
       if (wasUp && !this.ch.isUp()) this.lost(now);
     }
     if (st.up) this.onUp(now);
@@ -223,13 +244,13 @@ export class LinkSession {
   onBody(body: Uint8Array, now: number): void {
     const d = decodeCbor(body);
     if (!d.ok) {
-      this.o.faults.push(d);
+      this.fault(d);
       this.error(d.code, -1, 0, now);
       return;
     }
     const m = d.value;
     if (typeof m !== 'object' || m === null || m instanceof Uint8Array || Array.isArray(m)) {
-      this.o.faults.push(fail(E_MSG_NOT_MAP, 0));
+      this.fault(fail(E_MSG_NOT_MAP, 0));
       this.error(E_MSG_NOT_MAP, -1, 0, now);
       return;
     }
@@ -237,7 +258,7 @@ export class LinkSession {
     const t = num(msg[F_TYPE]);
     const seq = num(msg[F_SEQ]);
     if (t < 0 || seq < 0) {
-      this.o.faults.push(fail(E_MSG_FIELD_TYPE, 0));
+      this.fault(fail(E_MSG_FIELD_TYPE, 0));
       this.error(E_MSG_FIELD_TYPE, t, 0, now);
       return;
     }
@@ -251,7 +272,7 @@ export class LinkSession {
         return;
       }
       if (seq !== this.delivered + 1) {
-        this.o.faults.push(fail(E_SESS_GAP, seq));
+        this.fault(fail(E_SESS_GAP, seq));
         return;
       }
       this.delivered = seq;
@@ -262,7 +283,7 @@ export class LinkSession {
     else if (t !== T_ERROR && this.check) bad = this.check(msg);
     if (bad !== 0) {
       // Consumed but not usable: it is acknowledged at once so the sender does not resend it forever.
-      this.o.faults.push(fail(bad, seq));
+      this.fault(fail(bad, seq));
       this.error(bad, t, seq, now);
       if (seq > 0) {
         if (this.durableTo >= this.lastUp) {
@@ -273,13 +294,13 @@ export class LinkSession {
       return;
     }
     if (seq > 0) this.lastUp = seq;
-    this.o.deliver.push({ seq: seq, type: t, msg: msg });
+    this.up1({ seq: seq, type: t, msg: msg });
   }
 
   onAck(n: number, base: number, now: number): void {
     if (base > this.delivered) {
       // The peer no longer holds messages after our position: we lost state it had acknowledged.
-      this.o.faults.push(fail(E_SESS_GAP, base));
+      this.fault(fail(E_SESS_GAP, base));
       this.delivered = base;
       this.durableTo = base;
       this.lastUp = base;
@@ -288,7 +309,7 @@ export class LinkSession {
     const last = this.acked + this.q.length;
     if (n > last) {
       // The peer has stored seqs beyond what we hold (we were reset): renumber what is still unsent to it.
-      this.o.faults.push(fail(E_SESS_ACK_RANGE, n));
+      this.fault(fail(E_SESS_ACK_RANGE, n));
       for (let i = 0; i < this.q.length; i++) {
         const e = this.q[i] as Queued;
         e.seq = n + 1 + i;
@@ -314,14 +335,14 @@ export class LinkSession {
   transmit(msg: CborMap, now: number): boolean {
     const r = this.ch.seal(encodeCbor(msg), now);
     if (!r.ok) {
-      this.o.faults.push(r);
+      this.fault(r);
       if (r.code === E_CH_COUNTER_EXHAUSTED || r.code === E_CH_EXPIRED) {
         this.ch.reset();
         this.lost(now);
       }
       return false;
     }
-    this.o.send.push(r.value);
+    this.out(r.value);
     this.lastTx = now;
     return true;
   }
@@ -329,12 +350,12 @@ export class LinkSession {
   /** Housekeeping after every call: handshake kicks, acks, (re)transmission, heartbeats, next wake-up. */
   finish(now: number): SessionOut {
     if (this.ch.isUp() && now - this.lastRx >= this.dead) {
-      this.o.faults.push(fail(E_SESS_TIMEOUT, -1));
+      this.fault(fail(E_SESS_TIMEOUT, -1));
       this.ch.reset();
       this.lost(now);
     }
     if ((!this.ch.isUp() || this.alerted || this.ch.renewDue(now)) && now >= this.nextKick) {
-      this.o.send.push(this.ch.kick());
+      this.out(this.ch.kick());
       this.alerted = false;
       this.lastKick = now;
       this.nextKick = now + this.backoff;
