@@ -6,11 +6,10 @@
  * bridge finds the reader by its advertised name, connects, runs the BW-SC session over NUS, journals a badge
  * sighting and streams it over HTTPS (JWT); when the reader drops the connection the bridge reconnects.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeAdvertisement, ephId, nobleAes } from '@badgewire/protocol';
-import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Bridge, startBridge } from '../host/src/bridge';
 import { loadConfig } from '../host/src/config/index';
@@ -19,7 +18,16 @@ import { createLogger } from '../host/src/log/index';
 import { call, openStream } from '../host/test/api-fixtures';
 import { attachBoardSerial, VirtualController, VirtualPeripheral } from '../simulator/src/hci/index';
 import { openTempPtyPair } from '../simulator/src/links/pty';
-import { bundle, makeSite, type Site, until, VirtualReader, wallClock } from './bridge-rig';
+import {
+  bundle,
+  makeSite,
+  type Site,
+  siteApi,
+  siteToken,
+  until,
+  VirtualReader,
+  wallClock,
+} from './bridge-rig';
 
 const NAME = 'bw-door-ble';
 let dir: string;
@@ -32,24 +40,8 @@ let pty: Awaited<ReturnType<typeof openTempPtyPair>>;
 const wall = wallClock();
 const logLines: string[] = [];
 
-async function token(scope: string): Promise<string> {
-  const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({ tenant: 'acme', scope })
-    .setProtectedHeader({ alg: 'HS256', kid: 'k1' })
-    .setIssuer('acme-ops')
-    .setAudience('https://bridge.e2e')
-    .setSubject('ops')
-    .setIssuedAt(now)
-    .setExpirationTime(now + 120)
-    .sign(site.secret);
-}
-
-function api() {
-  return {
-    port: bridge.api?.port ?? 0,
-    ca: readFileSync(join(site.dir, 'data', 'tls', 'bridge-cert.pem'), 'utf8'),
-  } as Parameters<typeof call>[0];
-}
+const token = (scope: string) => siteToken(site, scope);
+const api = () => siteApi(site, bridge.api?.port) as Parameters<typeof call>[0];
 
 const rows = (): JournalEvent[] => bridge.stores.get('acme').journal.read(0, 100_000);
 

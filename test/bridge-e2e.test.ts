@@ -5,11 +5,10 @@
  * JWTs, MQTT to a real mosquitto) on the other. Attacks come in through the same radio and wire a real
  * attacker would use: a cloned tag replaying or tampering a recorded answer, a reader with the wrong key.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeAdvertisement, encodeTap, ephId, HDR_TAP_S, nobleAes } from '@badgewire/protocol';
-import { SignJWT } from 'jose';
 import { connectAsync, type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Bridge, startBridge } from '../host/src/bridge';
@@ -24,6 +23,8 @@ import {
   Cable,
   makeSite,
   type Site,
+  siteApi,
+  siteToken,
   until,
   VirtualReader,
   virtualBadge,
@@ -42,24 +43,8 @@ const logLines: string[] = [];
 const wall = wallClock();
 let badgeCode: string;
 
-async function token(scope: string): Promise<string> {
-  const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({ tenant: 'acme', scope })
-    .setProtectedHeader({ alg: 'HS256', kid: 'k1' })
-    .setIssuer('acme-ops')
-    .setAudience('https://bridge.e2e')
-    .setSubject('ops')
-    .setIssuedAt(now)
-    .setExpirationTime(now + 120)
-    .sign(site.secret);
-}
-
-function api() {
-  return {
-    port: bridge.api?.port ?? 0,
-    ca: readFileSync(join(site.dir, 'data', 'tls', 'bridge-cert.pem'), 'utf8'),
-  } as Parameters<typeof call>[0];
-}
+const token = (scope: string) => siteToken(site, scope);
+const api = () => siteApi(site, bridge.api?.port) as Parameters<typeof call>[0];
 
 const rows = (): JournalEvent[] => bridge.stores.get('acme').journal.read(0, 100_000);
 const taps = () => rows().filter((r) => r.kind === 'tap');

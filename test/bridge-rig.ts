@@ -7,9 +7,10 @@
  * The host side is whatever the test starts on the other pty end: the real bridge (`startBridge` or the CLI).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deriveBadgeKeys, encodeAdvertisement, nobleAes, toHex } from '@badgewire/protocol';
+import { SignJWT } from 'jose';
 import { SerialPort } from 'serialport';
 import { KeyStore } from '../host/src/keys/index';
 import { VirtualPn532 } from '../simulator/src/chips/pn532';
@@ -225,6 +226,24 @@ export function makeSite(
     ACME_SECRET: Buffer.from(secret).toString('base64url'),
   };
   return { dir, configFile, readerId, readerKey, masterKeyId, badges, env, secret };
+}
+
+/** A two-minute token of the site's API client (issuer acme-ops, audience https://bridge.e2e). */
+export function siteToken(site: Site, scope: string): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({ tenant: 'acme', scope })
+    .setProtectedHeader({ alg: 'HS256', kid: 'k1' })
+    .setIssuer('acme-ops')
+    .setAudience('https://bridge.e2e')
+    .setSubject('ops')
+    .setIssuedAt(now)
+    .setExpirationTime(now + 120)
+    .sign(site.secret);
+}
+
+/** How to reach a started bridge's API: its port and the certificate it generated in the site's data dir. */
+export function siteApi(site: Site, port: number | undefined): { port: number; ca: string } {
+  return { port: port ?? 0, ca: readFileSync(join(site.dir, 'data', 'tls', 'bridge-cert.pem'), 'utf8') };
 }
 
 export async function until<T>(what: string, f: () => T | undefined | null | false, ms = 10_000): Promise<T> {
