@@ -29,7 +29,9 @@ export function seededRandom(seed: number): () => number {
 
 class MemoryEnd implements Link {
   peer: MemoryEnd | undefined;
-  private readonly out: Uint8Array[] = [];
+  private out: Uint8Array[] = [];
+  /** Index of the first undelivered write in `out` (no shift per write: a busy reader queues hundreds). */
+  private at = 0;
   private queued = 0;
   private closed = false;
   /** close() was called: deliver what is queued, then tell the peer. */
@@ -83,7 +85,8 @@ class MemoryEnd implements Link {
   }
 
   private drop(code: number): void {
-    this.out.length = 0;
+    this.out = [];
+    this.at = 0;
     this.queued = 0;
     this.ending = false;
     this.finish(code);
@@ -123,22 +126,35 @@ class MemoryEnd implements Link {
   }
 
   private take(n: number): Uint8Array {
-    const first = this.out[0] as Uint8Array;
+    const first = this.out[this.at] as Uint8Array;
+    let chunk: Uint8Array;
     if (first.length === n) {
-      // A whole write, already our own copy: hand it over as it is (a venue's links mostly cut this way).
-      this.out.shift();
-      this.queued -= n;
-      return first;
+      // A whole write, already our own copy: hand it over as it is.
+      chunk = first;
+      this.at++;
+    } else {
+      chunk = new Uint8Array(n);
+      let o = 0;
+      while (o < n) {
+        const head = this.out[this.at] as Uint8Array;
+        const k = Math.min(head.length, n - o);
+        if (k === head.length) {
+          chunk.set(head, o);
+          this.at++;
+        } else {
+          chunk.set(head.subarray(0, k), o);
+          this.out[this.at] = head.subarray(k);
+        }
+        o += k;
+      }
     }
-    const chunk = new Uint8Array(n);
-    let o = 0;
-    while (o < n) {
-      const head = this.out[0] as Uint8Array;
-      const k = Math.min(head.length, n - o);
-      chunk.set(head.subarray(0, k), o);
-      o += k;
-      if (k === head.length) this.out.shift();
-      else this.out[0] = head.subarray(k);
+    if (this.at === this.out.length) {
+      this.out = [];
+      this.at = 0;
+    } else if (this.at > 1024 && this.at * 2 > this.out.length) {
+      // A writer that never lets the queue drain: drop the delivered prefix now and then.
+      this.out = this.out.slice(this.at);
+      this.at = 0;
     }
     this.queued -= n;
     return chunk;

@@ -45,6 +45,7 @@ import {
 import { SUN_SUFFIX } from './badges';
 import { BUZZER, bump, emptyHostStats, LED, REASON_CODES } from './host-stats';
 import { SimKeyring } from './keyring';
+import { ReaderSeqs } from './reader-seqs';
 import type { ReaderSpec } from './scenario';
 
 export interface Enrolment {
@@ -74,8 +75,8 @@ export class SimHost {
   readonly keyring: SimKeyring;
   /** K_r per reader id as issued at provisioning (what the tool writes over USB). */
   readonly issued = new Map<string, Uint8Array>();
-  /** Ids of the reader events journalled (`reader:seq`), to prove nothing accepted is lost or doubled. */
-  readonly journalIds = new Set<string>();
+  /** The reader events journalled (reader id, seq), to prove nothing accepted is lost or doubled. */
+  readonly journalIds = new ReaderSeqs();
   /** Badge refs the relay detector flagged. */
   readonly relayFlagged = new Set<string>();
   /** Badge refs resolved at least once (the clock-skew fault's proof). */
@@ -244,7 +245,7 @@ export class SimHost {
     const atMs = Math.floor(nowS * 1000);
     const id = `${ev.readerId}:${ev.seq}`;
     // Already journaled before a crash, but not yet acknowledged: the resend changes nothing.
-    if (this.journalIds.has(id)) return;
+    if (this.journalIds.has(ev.readerId, ev.seq)) return;
     if (this.revoked.has(ev.readerId)) this.stats.fromRevoked++;
     const m = ev.msg;
     if (m.type === 16) {
@@ -268,13 +269,17 @@ export class SimHost {
             else this.stats.presenceIntervals++;
           }
       } else if (!r.ok) bump(this.stats.unresolved, errorName(r.code));
-      await this.append(journal, {
-        id,
-        kind: 'sighting',
-        readerId: spec.id,
-        at: atMs,
-        data: { ref, rssi: m.rssi },
-      });
+      await this.append(
+        journal,
+        {
+          id,
+          kind: 'sighting',
+          readerId: spec.id,
+          at: atMs,
+          data: { ref, rssi: m.rssi },
+        },
+        ev,
+      );
       return;
     }
     this.stats.taps++;
@@ -321,7 +326,7 @@ export class SimHost {
       at: atMs,
       data: { ref, allow: d.allow, reason: d.reason },
     });
-    await Promise.all(rows.map((r) => this.append(journal, r)));
+    await Promise.all(rows.map((r, i) => this.append(journal, r, i === 0 ? ev : null)));
     if (lead) this.stats.leads++;
     if (d.allow) this.stats.allow++;
     else {
@@ -342,12 +347,13 @@ export class SimHost {
   private async append(
     journal: ReturnType<TenantStores['get']>['journal'],
     ev: Parameters<ReturnType<TenantStores['get']>['journal']['append']>[0],
+    reader: HubEvent | null,
   ): Promise<void> {
     const r = await journal.append(ev);
     if (r.fresh) {
       this.stats.journaled++;
-      // A tap's lead and decision rows share its fate (one batch): the event's own id stands for all of them.
-      if (ev.kind === 'sighting' || ev.kind === 'tap') this.journalIds.add(ev.id);
+      // A tap's lead and decision rows share its fate (one batch): the event's own row stands for all of them.
+      if (reader) this.journalIds.add(reader.readerId, reader.seq);
     }
   }
 }

@@ -114,7 +114,7 @@ export function lostEvents(w: World): number {
       continue;
     }
     const id = Array.from(n.reader.flash.id, (x) => x.toString(16).padStart(2, '0')).join('');
-    for (let s = 1; s < n.reader.flash.nextSeq; s++) if (!w.host.journalIds.has(`${id}:${s}`)) lost++;
+    for (let s = 1; s < n.reader.flash.nextSeq; s++) if (!w.host.journalIds.has(id, s)) lost++;
   }
   return lost;
 }
