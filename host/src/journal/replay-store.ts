@@ -36,6 +36,8 @@ export interface ReplayStore {
   pruneChallenges(before: number): number;
 }
 
+const MAX_CACHED_REFS = 1 << 20;
+
 export class SqliteReplayStore implements ReplayStore {
   private readonly refKey: Buffer;
   private readonly getCtr;
@@ -50,6 +52,8 @@ export class SqliteReplayStore implements ReplayStore {
    * loads every enrolled badge at start) and kept here instead of one SELECT per lookup. Keyed like `pending`.
    */
   private readonly committed = new Map<string, number>();
+  /** Keyed references of string badge refs seen so far (bounded: cleared when full). */
+  private readonly refs = new Map<string, Buffer>();
 
   constructor(
     private readonly db: Db,
@@ -87,6 +91,18 @@ export class SqliteReplayStore implements ReplayStore {
       (typeof badge !== 'string' && badge.length === 0)
     )
       throw new BadgewireError('E_REPLAY_INPUT', 'badge reference is empty', {});
+    if (typeof badge !== 'string') return this.hmac(badge);
+    // A badge taps many times: its keyed reference is computed once (memory only, like the resolver's refs).
+    let r = this.refs.get(badge);
+    if (r === undefined) {
+      if (this.refs.size >= MAX_CACHED_REFS) this.refs.clear();
+      r = this.hmac(badge);
+      this.refs.set(badge, r);
+    }
+    return r;
+  }
+
+  private hmac(badge: string | Uint8Array): Buffer {
     return createHmac('sha256', this.refKey).update(badge).digest().subarray(0, 16);
   }
 
