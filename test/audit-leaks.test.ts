@@ -5,8 +5,7 @@
  * must pass.
  *
  * The reader's CBOR takes byte strings, never text (protocol/src/cbor/lean.ts), so the rogue host plants its
- * canaries as bytes. firmware/test-variants/log-decrypted.ts and forward-canary.ts look for a text field and
- * are inert against that codec; the two variants below do the same leaks on the byte field.
+ * canaries as bytes, and the variants in firmware/test-variants read them from the byte field.
  */
 import { join } from 'node:path';
 import { fromHex } from '@badgewire/protocol';
@@ -21,36 +20,10 @@ const UID = fromHex('04a1b2c3d4e5f6');
 const canaries = attendeeCanaries(42, 'lk', fromHex('5e71a10000000042'), UID);
 const value = (k: string) => (canaries.find((c) => c.kind === k) as Canary).value as string;
 
-/** The reader with `Reader.prototype.message` patched to do something with host field 9 first. */
-function messageHook(body: string): string {
-  return `import { Reader } from '../src/app/reader';
-import { PUCKJS } from '../src/board/profiles';
-import { runReader } from '../src/board/run-reader';
-const handle = Reader.prototype.message;
-Reader.prototype.message = function (this: Reader, m) {
-  const note = m[9];
-  if (note instanceof Uint8Array) { ${body} }
-  return handle.call(this, m);
-};
-runReader(PUCKJS);`;
-}
-
-const INLINE: Record<string, string> = {
-  // Prints a field of a decrypted host message on the console.
-  'log-decrypted': messageHook(
-    "let t = ''; for (let i = 0; i < note.length; i++) t += String.fromCharCode(note[i] as number); console.log('host note: ' + t);",
-  ),
-  // Sends what a rogue host put in a message back as an event (queued in Storage first).
-  'forward-canary': messageHook('this.tap(1, new Uint8Array(note), null);'),
-};
-
 async function variant(name: string): Promise<string> {
   const dir = join(FIRMWARE_DIR, 'test-variants');
-  const inline = INLINE[name];
   const r = await build({
-    ...(inline
-      ? { stdin: { contents: inline, resolveDir: dir, sourcefile: `${name}.ts`, loader: 'ts' as const } }
-      : { entryPoints: [join(dir, `${name}.ts`)] }),
+    entryPoints: [join(dir, `${name}.ts`)],
     bundle: true,
     format: 'iife',
     target: 'es2015',
