@@ -52,6 +52,7 @@ function pipeline(
   readerIds: string[],
   roles: 'door' | 'lead' | 'presence',
   withEngine: boolean,
+  groupCommit = false,
 ) {
   const stores = new TenantStores({ dataDir: join(dir, `w${worlds++}`), keys, windowMs: 1, maxBatch: 512 });
   const journal = stores.get('acme').journal;
@@ -86,6 +87,7 @@ function pipeline(
     keyring: keyStoreKeyring(keys),
     clock,
     onEvent: withEngine ? (ev) => engine.handle(ev) : raw,
+    groupCommit,
   });
   engine.bind(hub);
   const keyOf = (id: string) => {
@@ -97,7 +99,8 @@ function pipeline(
 
 /**
  * Events per second through hub (+ engine) + journal, 8 readers on in-memory links, until all are ACKed.
- * `group`: the sessions store each turn's events together and ACK them once (ReaderSession.groupCommit).
+ * `group`: the sessions store each turn's events together and ACK them once (HubOptions.groupCommit, on in the
+ * bridge).
  */
 async function throughput(
   kind: 'sighting' | 'tap',
@@ -111,13 +114,13 @@ async function throughput(
     { length: 8 },
     (_, i) => `be0c${kind === 'tap' ? 'a' : 'b'}${withEngine ? 1 : 0}000000000${i}`,
   );
-  const p = pipeline(clock, ids, kind === 'tap' ? 'lead' : 'presence', withEngine);
+  const p = pipeline(clock, ids, kind === 'tap' ? 'lead' : 'presence', withEngine, group);
   const ends: ReturnType<typeof linkPair>[number][] = [];
   const readers = ids.map((id) => {
     const [h, r] = linkPair();
     ends.push(h, r);
     const reader = new TestReader(r, clock, fromHex(id), p.keyOf(id));
-    p.hub.attach(h, 'serial').groupCommit = group;
+    p.hub.attach(h, 'serial');
     return { reader, acked: 0 };
   });
   const pump = async () => {
@@ -212,6 +215,7 @@ async function ptyLatency(taps: number) {
       started.set(`${ev.seq}`, performance.now());
       return handle(ev);
     },
+    groupCommit: true, // as the bridge runs its hub
   });
   hub.register(id, 'acme', { door: true, doorId: 'main' });
   const key = keys.readerKeys(id)[0]?.key ?? hub.provision(id);

@@ -21,23 +21,54 @@ const keys = KeyStore.create(join(mkdtempSync(join(tmpdir(), 'bw-rs-batch-')), '
 });
 let n = 0;
 
-function world(store: (ev: HubEvent) => Promise<void>) {
+/** `group`: the hub's groupCommit option (as the bridge sets it); 'unset' leaves the hub's default. */
+function world(store: (ev: HubEvent) => Promise<void>, group: boolean | 'unset' = true) {
   const clock = new VirtualClock();
   const readers = new MemoryReaderStore();
   const id = `c0a1c2d3e4f506${(n++).toString(16).padStart(2, '0')}`;
-  const hub = new ReaderHub({ store: readers, keyring: keyStoreKeyring(keys), clock, onEvent: store });
+  const hub = new ReaderHub({
+    store: readers,
+    keyring: keyStoreKeyring(keys),
+    clock,
+    onEvent: store,
+    ...(group === 'unset' ? {} : { groupCommit: group }),
+  });
   hub.register(id, 'acme');
   const key = hub.provision(id);
   const [hostEnd, readerEnd] = linkPair();
   const reader = new TestReader(readerEnd, clock, fromHex(id), key);
   const session = hub.attach(hostEnd, 'sim');
-  session.groupCommit = true;
   const go = (ms: number) => run(clock, [hostEnd, readerEnd], [reader], ms);
   return { id, readers, reader, session, go };
 }
 
 describe('ReaderSession group commit', () => {
-  it('hands a turn of events up together and acknowledges them with one ACK, only once all are stored', async () => {
+  it('is off unless the hub turns it on: by default one event is in flight at a time, in order', async () => {
+    const held: { seq: number; done: () => void }[] = [];
+    const w = world(
+      (ev) =>
+        new Promise<void>((res) => {
+          held.push({ seq: ev.seq, done: res });
+        }),
+      'unset',
+    );
+    expect(w.session.groupCommit).toBe(false);
+    await w.go(2000);
+    for (let i = 1; i <= 3; i++) w.reader.tap(i);
+    await w.go(200);
+    expect(held.map((h) => h.seq)).toEqual([1]);
+    held[0]?.done();
+    await w.go(200);
+    expect(held.map((h) => h.seq)).toEqual([1, 2]);
+    held[1]?.done();
+    await w.go(200);
+    held[2]?.done();
+    await w.go(200);
+    expect(held.map((h) => h.seq)).toEqual([1, 2, 3]);
+    expect(w.readers.load(w.id)?.recvDurable).toBe(3);
+  });
+
+  it('with the hub option on: hands a turn of events up together and acknowledges them with one ACK, only once all are stored', async () => {
     const held: { seq: number; done: () => void }[] = [];
     const w = world(
       (ev) =>
