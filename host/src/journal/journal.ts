@@ -80,12 +80,26 @@ function validate(ev: JournalEventInput): BadgewireError | null {
   return null;
 }
 
+/** Field-name verdicts: rows reuse a handful of names, each tested against the PII pattern once. */
+const piiName = new Map<string, boolean>();
+
+function piiField(k: string): boolean {
+  let v = piiName.get(k);
+  if (v === undefined) {
+    v = isPiiField(k);
+    if (piiName.size < 4096) piiName.set(k, v);
+  }
+  return v;
+}
+
 function findPii(v: unknown, depth: number): string | null {
   if (depth > 8) return '(too deep)';
   if (typeof v === 'string') return hasPiiText(v) ? '(string value)' : null;
   if (typeof v !== 'object' || v === null) return null;
-  for (const [k, x] of Object.entries(v)) {
-    if (isPiiField(k)) return k;
+  for (const k in v) {
+    if (!Object.hasOwn(v, k)) continue;
+    if (piiField(k)) return k;
+    const x = (v as Record<string, unknown>)[k];
     const inner = findPii(x, depth + 1);
     if (inner) return inner;
   }
