@@ -11,6 +11,7 @@
  * up together, so their rows share one journal transaction, and one cumulative ACK covers the batch.
  */
 import {
+  type CborMap,
   type Clock,
   type DecisionMsg,
   Deframer,
@@ -78,11 +79,6 @@ export interface ReaderSessionOptions {
 
 const KNOWN = Object.keys(SCHEMA).map(Number);
 
-function check(m: Parameters<typeof messageFromCbor>[0]): number {
-  const r = messageFromCbor(m);
-  return r.ok ? 0 : r.code;
-}
-
 export class ReaderSession {
   readonly channel: HostChannel;
   readonly session: LinkSession;
@@ -105,6 +101,9 @@ export class ReaderSession {
    */
   groupCommit: boolean;
   private batch: ReaderEvent[] = [];
+  /** The last message the schema check parsed, so its delivery is not parsed a second time. */
+  private checkedRaw: CborMap | null = null;
+  private checked: Message | null = null;
 
   constructor(o: ReaderSessionOptions) {
     this.o = o;
@@ -125,7 +124,7 @@ export class ReaderSession {
       {
         initiator: true,
         known: KNOWN,
-        check,
+        check: (m) => this.check(m),
         peer: () => this.adoptPeer(),
         heartbeatMs: o.heartbeatMs,
         deadMs: o.deadMs,
@@ -182,6 +181,13 @@ export class ReaderSession {
     return this.o.peerState(id);
   }
 
+  private check(m: CborMap): number {
+    const r = messageFromCbor(m);
+    this.checkedRaw = r.ok ? m : null;
+    this.checked = r.ok ? r.value : null;
+    return r.ok ? 0 : r.code;
+  }
+
   private fault(f: Fail): void {
     this.linkErrors++;
     this.o.onFault?.(this, f);
@@ -223,9 +229,15 @@ export class ReaderSession {
 
   private deliver(d: Delivery): void {
     this.lastSeen = this.o.clock.now();
-    const m = messageFromCbor(d.msg);
-    if (!m.ok) return; // the session already answered ERROR for schema faults
-    const msg = m.value;
+    let msg: Message;
+    if (d.msg === this.checkedRaw && this.checked !== null) msg = this.checked;
+    else {
+      const m = messageFromCbor(d.msg);
+      if (!m.ok) return; // the session already answered ERROR for schema faults
+      msg = m.value;
+    }
+    this.checkedRaw = null;
+    this.checked = null;
     if (msg.type === MSG_HEARTBEAT) this.o.onHeartbeat?.(this, msg);
     if (msg.type === MSG_ERROR) this.fault({ ok: false, code: msg.code, at: -1 });
     if ((msg.type !== MSG_SIGHTING && msg.type !== MSG_TAP) || d.seq === 0 || this.readerId === null) return;
