@@ -51,9 +51,13 @@ export function bigVenue(badges: number): Scenario {
   });
 }
 
+const mib = (b: number) => Math.round(b / 2 ** 20);
+
 async function measure(badges: number) {
   const sc = bigVenue(badges);
   let peak = process.memoryUsage().rss;
+  // Where the RSS high-water sits (JS heap vs buffers outside it), to tell what a bound would have to cut.
+  let atPeak = process.memoryUsage();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const r = await runScenario(sc, {
@@ -61,7 +65,11 @@ async function measure(badges: number) {
     audit: false,
     linkChunk: 1 << 16,
     onProgress: () => {
-      peak = Math.max(peak, process.memoryUsage().rss);
+      const m = process.memoryUsage();
+      if (m.rss > peak) {
+        peak = m.rss;
+        atPeak = m;
+      }
     },
   });
   const wallMs = performance.now() - t0;
@@ -75,6 +83,7 @@ async function measure(badges: number) {
     wallS: wallMs / 1000,
     cpuS: (cpu.user + cpu.system) / 1e6,
     peakMb: peak / 2 ** 20,
+    atPeak,
   };
 }
 
@@ -83,7 +92,9 @@ const full = await measure(BADGES);
 for (const m of [base, full])
   console.log(
     `${m.r.badges} badges, ${m.r.readers} readers: ${m.r.totals.sightings} sightings, ${m.r.totals.taps} taps, ` +
-      `${m.r.totals.journaled} journaled, lost ${m.r.totals.lost}, ${m.wallS.toFixed(1)} s wall, ${m.cpuS.toFixed(1)} s CPU`,
+      `${m.r.totals.journaled} journaled, lost ${m.r.totals.lost}, ${m.wallS.toFixed(1)} s wall, ${m.cpuS.toFixed(1)} s CPU; ` +
+      `at the RSS peak: heap ${mib(m.atPeak.heapUsed)}/${mib(m.atPeak.heapTotal)} MiB used/total, ` +
+      `external ${mib(m.atPeak.external)} MiB (array buffers ${mib(m.atPeak.arrayBuffers)} MiB)`,
   );
 report(`venue simulation (${BADGES} badges, 200 readers, ${DURATION_S} s, in-memory links)`, [
   {
