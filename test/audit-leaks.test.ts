@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fromHex } from '@badgewire/protocol';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import { FIRMWARE_DIR, plainRequire } from '../firmware/build/bundle';
+import { boardDefines, FIRMWARE_DIR, plainRequire } from '../firmware/build/bundle';
 import { attendeeCanaries, type Canary, PiiAudit } from '../simulator/src/audit/index';
 import type { VirtualTag } from '../simulator/src/chips/pn532';
 import { badgeAsTag, badgeDevice, bundle, Host, readerDevice, text, VirtualClock } from './firmware-harness';
@@ -33,7 +33,7 @@ async function variant(name: string): Promise<string> {
     conditions: ['source'],
     external: ['Storage', 'crypto'],
     mainFields: ['module', 'main'],
-    define: { BW_VERSION: '"leaky"', BW_NFC: '"i2c"' },
+    define: boardDefines('puckjs', 'leaky'),
     tsconfigRaw: { compilerOptions: { useDefineForClassFields: false, verbatimModuleSyntax: true } },
     logLevel: 'silent',
   });

@@ -10,7 +10,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BuildOptions, build } from 'esbuild';
-import { ESP32, MDBT42Q, PUCKJS } from '../src/board/profiles';
+import { ESP32, flatProfile, MDBT42Q, PUCKJS } from '../src/board/profiles';
 import { shortFunctions } from './arrows';
 import { checkEspruinoSubset, type Violation } from './subset';
 import { BOARDS, type BoardName, type BundleBudget, bundleBudget } from './subset-budget';
@@ -21,7 +21,6 @@ export const ROLES: readonly Role[] = ['reader', 'badge'];
 /** firmware/ (this file is firmware/build/bundle.ts, or firmware/dist/build.js once built). */
 export const FIRMWARE_DIR = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-const PROFILE_CONST: { [K in BoardName]: string } = { puckjs: 'PUCKJS', mdbt42q: 'MDBT42Q', esp32: 'ESP32' };
 const PROFILES = { puckjs: PUCKJS, mdbt42q: MDBT42Q, esp32: ESP32 };
 
 /**
@@ -47,6 +46,8 @@ export function keptProps(): RegExp {
     'r',
     'lost',
   ]);
+  // BW_BOARD.<field> is replaced by its define only after mangling would have renamed the field.
+  for (const k of Object.keys(flatProfile(PUCKJS))) names.add(k);
   // A fixed list, not a walk of globalThis: the bundle must not depend on what the build process has loaded.
   const builtins: unknown[] = [
     Object,
@@ -132,11 +133,22 @@ export function supported(board: BoardName, role: Role): boolean {
   return role === 'reader' || BOARDS[board].nfc;
 }
 
-export function entrySource(board: BoardName, role: Role): string {
+/** The board comes in through boardDefines, so the entry is the same for every board. */
+export function entrySource(_board: BoardName, role: Role): string {
   const run = role === 'reader' ? 'runReader' : 'runBadge';
-  const c = PROFILE_CONST[board];
   // `export {}` keeps esbuild from treating the entry as CommonJS (espruino.md §5).
-  return `import { ${run} } from './run-${role}';\nimport { ${c} } from './profiles';\n${run}(${c});\nexport {};\n`;
+  return `import { ${run} } from './run-${role}';\n${run}();\nexport {};\n`;
+}
+
+/**
+ * The build-time constants of a bundle: the version and every field and pin of the board profile as
+ * `BW_BOARD.<name>` (espruino.d.ts), so a pin is a literal in the bundle and code for an absent pin (-1) or the
+ * other PN532 bus folds away.
+ */
+export function boardDefines(board: BoardName, version: string): { [name: string]: string } {
+  const d: { [name: string]: string } = { BW_VERSION: JSON.stringify(version) };
+  for (const [k, v] of Object.entries(flatProfile(PROFILES[board]))) d[`BW_BOARD.${k}`] = JSON.stringify(v);
+  return d;
 }
 
 /** The esbuild options of one board/role bundle (shared with the per-module byte breakdown, bench/breakdown.ts). */
@@ -163,7 +175,7 @@ export function esbuildOptions(
     external: ['Storage', 'crypto'],
     mainFields: ['module', 'main'],
     inject: [join(FIRMWARE_DIR, 'build/globals-alias.ts')],
-    define: { BW_VERSION: JSON.stringify(version), BW_NFC: JSON.stringify(PROFILES[board].nfc) },
+    define: boardDefines(board, version),
     // Plain assignments for class fields: no __publicField helper in the bundle.
     tsconfigRaw: { compilerOptions: { useDefineForClassFields: false, verbatimModuleSyntax: true } },
     logLevel: 'silent',
@@ -189,6 +201,7 @@ export async function buildFirmware(
   let violations = checkEspruinoSubset(bundled);
   const code = violations.length === 0 ? shortFunctions(bundled) : bundled;
   if (code !== bundled) violations = checkEspruinoSubset(code);
+  violations = violations.concat(unresolvedDefines(code));
   const b = readBudget();
   const budget = bundleBudget(code, board, { maxBytes: byteLimit(b, role), maxVarShare: b.maxVarShare });
   const ok = violations.length === 0 && budget.ok;
@@ -200,6 +213,22 @@ export async function buildFirmware(
     writeFileSync(file, code);
   }
   return { board, role, file, bytes: budget.bytes, violations, budget, ok, code };
+}
+
+/** A BW_* name left in a bundle (a define the build did not supply, or a mangled field) is a ReferenceError on the board. */
+export function unresolvedDefines(code: string): Violation[] {
+  const out: Violation[] = [];
+  for (const m of code.matchAll(/\bBW_[A-Z_]+\b/g)) {
+    const before = code.slice(0, m.index);
+    const line = before.split('\n').length;
+    out.push({
+      rule: 'unresolved-define',
+      message: `${m[0]} is not replaced at build time (bundle.ts boardDefines)`,
+      line,
+      column: m.index - before.lastIndexOf('\n'),
+    });
+  }
+  return out;
 }
 
 // esbuild wraps calls to external modules in a `__require` shim built on Proxy, which Espruino lacks; the

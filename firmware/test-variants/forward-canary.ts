@@ -1,6 +1,5 @@
 /** LEAKY TEST VARIANT: forwards bytes a rogue host sent (field 9) back to it as a tap event (queued in Storage). */
 import { Reader } from '../src/app/reader';
-import { PUCKJS } from '../src/board/profiles';
 import { runReader } from '../src/board/run-reader';
 
 const handle = Reader.prototype.message;
@@ -10,4 +9,4 @@ Reader.prototype.message = function (this: Reader, m) {
   if (note instanceof Uint8Array) this.tap(1, new Uint8Array(note), null);
   return handle.call(this, m);
 };
-runReader(PUCKJS);
+runReader();

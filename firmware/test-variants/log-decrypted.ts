@@ -1,6 +1,5 @@
 /** LEAKY TEST VARIANT: logs field 9 of every decrypted host message on the console. */
 import { Reader } from '../src/app/reader';
-import { PUCKJS } from '../src/board/profiles';
 import { runReader } from '../src/board/run-reader';
 
 const handle = Reader.prototype.message;
@@ -14,4 +13,4 @@ Reader.prototype.message = function (this: Reader, m) {
   }
   return handle.call(this, m);
 };
-runReader(PUCKJS);
+runReader();

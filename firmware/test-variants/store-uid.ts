@@ -1,6 +1,5 @@
 /** LEAKY TEST VARIANT: a "debug trace" that writes raw PN532 responses (anti-collision UID included) to Storage. */
 
-import { PUCKJS } from '../src/board/profiles';
 import { runReader } from '../src/board/run-reader';
 
 let n = 0;
@@ -12,4 +11,4 @@ I2C1.readFrom = (addr: number, len: number): Uint8Array => {
   if (data.length >= 8 && n < 8) require('Storage').write(`pn.${n++}`, data);
   return data;
 };
-runReader(PUCKJS);
+runReader();

@@ -8,6 +8,7 @@
 import { encodeAdvertisement } from '@badgewire/protocol';
 import { build } from 'esbuild';
 import {
+  boardDefines,
   byteLimit,
   entrySource,
   FIRMWARE_DIR,
@@ -41,7 +42,7 @@ async function unminified(board: BoardName, role: Role): Promise<number> {
     write: false,
     conditions: ['source'],
     external: ['Storage', 'crypto'],
-    define: { BW_VERSION: '"bench"', BW_NFC: board === 'mdbt42q' ? '"hsu"' : '"i2c"' },
+    define: boardDefines(board, 'bench'),
     tsconfigRaw: { compilerOptions: { useDefineForClassFields: false } },
     logLevel: 'silent',
   });

@@ -18,7 +18,6 @@ import type {
   Random,
   System,
 } from '../ports';
-import type { Pins } from './profiles';
 
 export const espruinoClock: Clock = {
   now: () => Math.floor(getTime() * 1000),
@@ -39,10 +38,9 @@ export function espruinoAes(): Aes128 | null {
 
 export const espruinoRandom: Random = {
   fill: (out: Uint8Array) => {
-    for (let i = 0; i < out.length; i += 4) {
-      const r = E.hwRand();
-      for (let j = 0; j < 4 && i + j < out.length; j++) out[i + j] = (r >>> (8 * j)) & 255;
-    }
+    // One hardware draw per byte (the typed array keeps its low 8 bits): a nonce is 16 bytes, so the extra draws
+    // cost nothing, and the shorter loop saves bytes.
+    for (let i = 0; i < out.length; i++) out[i] = E.hwRand();
   },
 };
 
@@ -153,27 +151,28 @@ export function uartPort(port: EspruinoSerial): UartLike {
   };
 }
 
-export function espruinoOutputs(p: Pins): Outputs {
+/** The board's pins are build-time constants (BW_BOARD): a test on an absent pin (-1) folds away. */
+export function espruinoOutputs(): Outputs {
   return {
     relay: (ms: number) => {
-      digitalWrite(p.relay, 1);
+      digitalWrite(BW_BOARD.relay, 1);
       setTimeout(() => {
-        digitalWrite(p.relay, 0);
+        digitalWrite(BW_BOARD.relay, 0);
       }, ms);
     },
     led: (color: number, pattern: number[]) => {
       // A colour is a bit set (ports.ts LED_*): amber lights red and green together.
-      if (color & 1 && p.red >= 0) digitalPulse(p.red, 1, pattern);
-      if (color & 2 && p.green >= 0) digitalPulse(p.green, 1, pattern);
-      if (color & 4 && p.blue >= 0) digitalPulse(p.blue, 1, pattern);
+      if (color & 1 && BW_BOARD.red >= 0) digitalPulse(BW_BOARD.red, 1, pattern);
+      if (color & 2 && BW_BOARD.green >= 0) digitalPulse(BW_BOARD.green, 1, pattern);
+      if (color & 4 && BW_BOARD.blue >= 0) digitalPulse(BW_BOARD.blue, 1, pattern);
     },
     beep: (pattern: number[]) => {
-      if (p.buzzer >= 0) digitalPulse(p.buzzer, 1, pattern);
+      if (BW_BOARD.buzzer >= 0) digitalPulse(BW_BOARD.buzzer, 1, pattern);
     },
   };
 }
 
-export function espruinoSystem(p: Pins): System {
+export function espruinoSystem(): System {
   return {
     health: (): Health => {
       // E.getErrorFlags names → health bits 1, 2, 4… in this order (the app treats LOW_MEMORY and MEMORY as
@@ -185,7 +184,11 @@ export function espruinoSystem(p: Pins): System {
         const k = names.indexOf(fl[i] as string);
         f |= k >= 0 ? 1 << k : 128;
       }
-      return { free: process.memory().free, flags: f, tamper: p.tamper >= 0 && digitalRead(p.tamper) === 1 };
+      return {
+        free: process.memory().free,
+        flags: f,
+        tamper: BW_BOARD.tamper >= 0 && digitalRead(BW_BOARD.tamper) === 1,
+      };
     },
     watchdog: (s: number) => {
       E.enableWatchdog(s, false);

@@ -71,5 +71,9 @@ declare const console: { log(s: string): void };
 
 /** Firmware version string, injected by the build (esbuild `define`). */
 declare const BW_VERSION: string;
-/** The board profile's PN532 wiring ('i2c' or 'hsu'), injected by the build so the other driver is dropped. */
-declare const BW_NFC: string;
+/**
+ * The board profile (profiles.ts) flattened: its fields and its pins, each an esbuild `define` (bundle.ts
+ * boardDefines), so the bundle carries pins as literals, checks on an absent pin (-1) and the other PN532 bus
+ * driver fold away, and no profile object is held at run time.
+ */
+declare const BW_BOARD: import('./profiles').FlatProfile;

@@ -33,6 +33,32 @@ export interface BoardProfile {
   badge: boolean;
 }
 
+/** What the firmware sees of its board at build time (espruino.d.ts BW_BOARD): the profile with its pins inlined. */
+export type FlatProfile = Omit<BoardProfile, 'pins'> & Pins;
+
+/** The profile as esbuild `define`s of BW_BOARD.<field> (firmware/build/bundle.ts). */
+export function flatProfile(b: BoardProfile): FlatProfile {
+  return {
+    name: b.name,
+    nfc: b.nfc,
+    scl: b.scl,
+    sda: b.sda,
+    rx: b.rx,
+    tx: b.tx,
+    link: b.link,
+    linkRx: b.linkRx,
+    linkTx: b.linkTx,
+    baud: b.baud,
+    badge: b.badge,
+    relay: b.pins.relay,
+    red: b.pins.red,
+    green: b.pins.green,
+    blue: b.pins.blue,
+    buzzer: b.pins.buzzer,
+    tamper: b.pins.tamper,
+  };
+}
+
 export const PUCKJS: BoardProfile = {
   name: 'puckjs',
   pins: { relay: 26, red: 5, green: 4, blue: 3, buzzer: 28, tamper: 0 },

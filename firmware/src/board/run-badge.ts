@@ -11,13 +11,15 @@ import {
   espruinoRandom,
   espruinoTag,
 } from './espruino-ports';
-import type { BoardProfile } from './profiles';
 
-export function runBadge(b: BoardProfile): void {
+/** The board is the build's BW_BOARD (espruino.d.ts). */
+export function runBadge(): void {
   const aes = espruinoAes();
   if (!aes) {
     console.log(
-      'badgewire: this Espruino build has no crypto.AES (stock ' + b.name + ' firmware). Refusing to run.',
+      'badgewire: this Espruino build has no crypto.AES (stock ' +
+        BW_BOARD.name +
+        ' firmware). Refusing to run.',
     );
     return;
   }

@@ -17,43 +17,47 @@ import {
   serialLink,
   uartPort,
 } from './espruino-ports';
-import type { BoardProfile } from './profiles';
 
-export function runReader(b: BoardProfile): void {
-  const sys = espruinoSystem(b.pins);
+/** The board is the build's BW_BOARD (espruino.d.ts). */
+export function runReader(): void {
+  const sys = espruinoSystem();
   const aes = espruinoAes();
   if (!aes) {
     sys.log(
-      'badgewire: this Espruino build has no crypto.AES (stock ' + b.name + ' firmware). Refusing to run.',
+      'badgewire: this Espruino build has no crypto.AES (stock ' +
+        BW_BOARD.name +
+        ' firmware). Refusing to run.',
     );
     return;
   }
   // Storage itself is the Flash port (ports.ts).
   const flash: Flash = require('Storage');
   const cfg = flash.readJSON('bw.cfg', true) as { link?: string } | undefined;
-  const which = (cfg && cfg.link) || b.link;
-  if (which === 'Serial1' && BW_NFC === 'hsu') {
-    sys.log('badgewire: Serial1 drives the PN532 on ' + b.name + '; use "link":"ble". Refusing to run.');
+  const which = (cfg && cfg.link) || BW_BOARD.link;
+  if (which === 'Serial1' && BW_BOARD.nfc === 'hsu') {
+    sys.log(
+      'badgewire: Serial1 drives the PN532 on ' + BW_BOARD.name + '; use "link":"ble". Refusing to run.',
+    );
     return;
   }
   let port: EspruinoSerial = Bluetooth;
   let chunk = 20;
   if (which === 'Serial2') {
-    Serial2.setup(b.baud, { rx: b.linkRx, tx: b.linkTx });
+    Serial2.setup(BW_BOARD.baud, { rx: BW_BOARD.linkRx, tx: BW_BOARD.linkTx });
     port = Serial2;
     chunk = 512;
   } else if (which !== 'ble') {
-    Serial1.setup(b.baud, { rx: b.linkRx, tx: b.linkTx });
+    Serial1.setup(BW_BOARD.baud, { rx: BW_BOARD.linkRx, tx: BW_BOARD.linkTx });
     port = Serial1;
     chunk = 512;
   }
   let bus: Pn532Bus;
-  // BW_NFC is the profile's wiring, fixed at build time, so the bundle carries only one bus driver.
-  if (BW_NFC === 'i2c') {
-    I2C1.setup({ scl: b.scl, sda: b.sda, bitrate: 100000 });
+  // BW_BOARD.nfc is the profile's wiring, fixed at build time, so the bundle carries only one bus driver.
+  if (BW_BOARD.nfc === 'i2c') {
+    I2C1.setup({ scl: BW_BOARD.scl, sda: BW_BOARD.sda, bitrate: 100000 });
     bus = i2cBus(I2C1, PN532_ADDR);
   } else {
-    Serial1.setup(115200, { rx: b.rx, tx: b.tx });
+    Serial1.setup(115200, { rx: BW_BOARD.rx, tx: BW_BOARD.tx });
     bus = hsuBus(uartPort(Serial1), 300);
   }
   const r = startReader(
@@ -61,7 +65,7 @@ export function runReader(b: BoardProfile): void {
       radio: { scan: scanAdverts },
       nfc: pn532(bus, espruinoClock, PN532_DEFAULTS),
       flash: flash,
-      out: espruinoOutputs(b.pins),
+      out: espruinoOutputs(),
       clock: espruinoClock,
       sys: sys,
       link: serialLink(port, chunk),

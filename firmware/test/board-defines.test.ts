@@ -1,0 +1,46 @@
+/**
+ * Board constants come in as esbuild defines (bundle.ts boardDefines): pins become literals, code for an absent
+ * pin or the other PN532 bus is dropped, and a BW_* name the build failed to replace refuses the bundle.
+ */
+import { describe, expect, it } from 'vitest';
+import { boardDefines, buildFirmware, unresolvedDefines } from '../build/bundle';
+import { ESP32, MDBT42Q, PUCKJS } from '../src/board/profiles';
+
+describe('board defines', () => {
+  it('carry every profile field and pin as a JSON literal', () => {
+    const d = boardDefines('mdbt42q', '9.9.9');
+    expect(d.BW_VERSION).toBe('"9.9.9"');
+    expect(d['BW_BOARD.name']).toBe('"mdbt42q"');
+    expect(d['BW_BOARD.nfc']).toBe(JSON.stringify(MDBT42Q.nfc));
+    expect(d['BW_BOARD.relay']).toBe(String(MDBT42Q.pins.relay));
+    expect(d['BW_BOARD.blue']).toBe('-1');
+    expect(d['BW_BOARD.badge']).toBe('true');
+  });
+
+  it('bundle pins as literals, drop absent pins and the unused PN532 bus', async () => {
+    const puck = await buildFirmware('puckjs', 'reader', { write: false });
+    const esp = await buildFirmware('esp32', 'reader', { write: false });
+    const mdbt = await buildFirmware('mdbt42q', 'reader', { write: false });
+    for (const r of [puck, esp, mdbt]) {
+      expect(r.violations).toEqual([]);
+      expect(r.code).not.toMatch(/BW_/);
+    }
+    expect(puck.code).toContain(`digitalWrite(${PUCKJS.pins.relay},1)`);
+    expect(esp.code).toContain(`digitalWrite(${ESP32.pins.relay},1)`);
+    // Puck.js has a blue LED, ESP32 none: its pin test folds away with the pulse.
+    expect(puck.code).toContain(`digitalPulse(${PUCKJS.pins.blue},`);
+    expect(esp.code).not.toMatch(/digitalPulse\(-1/);
+    expect((esp.code.match(/digitalPulse\(/g) ?? []).length).toBe(3);
+    expect((puck.code.match(/digitalPulse\(/g) ?? []).length).toBe(4);
+    // I2C boards carry no HSU wake-up preamble handling; the HSU board carries no I2C bus.
+    expect(puck.code).toContain('I2C1.setup(');
+    expect(mdbt.code).not.toContain('I2C1');
+  });
+
+  it('a BW_* name left in a bundle is a violation with its position', () => {
+    expect(unresolvedDefines('let a=1;\nlet b=BW_BOARD.xy;')).toEqual([
+      expect.objectContaining({ rule: 'unresolved-define', line: 2, column: 7 }),
+    ]);
+    expect(unresolvedDefines('let a="bw_board";')).toEqual([]);
+  });
+});
