@@ -3,7 +3,8 @@
  * pin or the other PN532 bus is dropped, and a BW_* name the build failed to replace refuses the bundle.
  */
 import { describe, expect, it } from 'vitest';
-import { boardDefines, buildFirmware, unresolvedDefines } from '../build/bundle';
+import { boardDefines, buildFirmware, squeeze, unresolvedDefines } from '../build/bundle';
+import { checkEspruinoSubset } from '../build/subset';
 import { ESP32, MDBT42Q, PUCKJS } from '../src/board/profiles';
 
 describe('board defines', () => {
@@ -42,5 +43,20 @@ describe('board defines', () => {
       expect.objectContaining({ rule: 'unresolved-define', line: 2, column: 7 }),
     ]);
     expect(unresolvedDefines('let a="bw_board";')).toEqual([]);
+  });
+});
+
+describe('squeeze (terser over the accepted bundle)', () => {
+  it('shortens code without leaving the subset or changing what it computes', async () => {
+    const src =
+      'var U=Uint8Array;let f=(a,b)=>{let r=0;for(let i=0;i<a.length;i++)r+=a[i]*b;return r};' +
+      'var o={n:function(){return this.k},k:5};var out=[f(new U([1,2,3]),2),o.n()];';
+    const code = await squeeze(src);
+    expect(code.length).toBeLessThan(src.length);
+    expect(checkEspruinoSubset(code)).toEqual([]);
+    const run = (c: string) => new Function(`${c};return out;`)() as number[];
+    expect(run(code)).toEqual(run(src));
+    // A method that reads `this` stays a function (an arrow would rebind it).
+    expect(code).toMatch(/function\(\)\{return this\.k\}/);
   });
 });
