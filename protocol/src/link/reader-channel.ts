@@ -63,12 +63,14 @@ interface Pending {
   auth: Uint8Array;
 }
 
-/** A usable K_r: 32 bytes and not all one value (an erased flash page reads as all 00 or all FF). */
+/**
+ * A usable K_r: 32 bytes and not all one value (an erased flash page reads as all 00 or all FF). Every byte is
+ * read whatever the key holds, so the time taken says nothing about it.
+ */
 export function keyUsable(k: Uint8Array | null | undefined): boolean {
-  if (!k || k.length !== KEY_LEN) return false;
-  let same = true;
-  for (let i = 1; i < k.length; i++) if (k[i] !== k[0]) same = false;
-  return !same;
+  let d = 0;
+  if (k && k.length === KEY_LEN) for (let i = 1; i < KEY_LEN; i++) d |= (k[i] as number) ^ (k[0] as number);
+  return d > 0;
 }
 
 /** Highest version in both ranges, or 0. */

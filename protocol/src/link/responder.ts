@@ -1,18 +1,18 @@
 /**
  * The lean reader (responder) role of BW-SC for the firmware bundle: the same wire behaviour as ReaderChannel
  * (reader-channel.ts; differential-tested against it and against HostChannel), written as plain functions over
- * one small state object because every class method and module-level table costs JsVars on a Puck.js.
+ * one small state object because every class method and module-level table costs JsVars on a Puck.js, and every
+ * byte of code is flash (issue #4).
  *
- * Session state is kept as the raw 167-byte KDF output (one Uint8Array: K_conf ‖ K_enc_h2r ‖ K_mac_h2r ‖
- * K_enc_r2h ‖ K_mac_r2h ‖ sid) plus counters and the CMAC subkeys of the two record MAC keys: holding those
- * costs ~25 JsVars and saves one native ECB call per record in each direction (a sighting is one record out and
- * one ACK in), so a sighting costs 4 AES calls, not 6. Only what a reader receives is
- * parsed (HELLO, CONFIRM, RECORD, ALERT) and only what it sends is built (AUTH, RECORD, ALERT).
+ * Session state is the raw KDF output (one Uint8Array: K_conf ‖ K_enc_h2r ‖ K_mac_h2r ‖ K_enc_r2h ‖ K_mac_r2h ‖
+ * sid, 167 bytes of 176) plus counters and the CMAC subkeys of the two record MAC keys: holding those saves one
+ * native ECB call per record in each direction (a sighting is one record out and one ACK in), so a sighting
+ * costs 4 AES calls, not 6. Only what a reader receives is parsed (HELLO, CONFIRM, RECORD, ALERT) and only what
+ * it sends is built (AUTH, RECORD, ALERT). A failed step carries only its code: the reader acts on nothing but
+ * "it failed" (hostlink.ts counts it), and the byte offsets stay with the host-side parsers.
  */
 import { readU32BE, writeU32BE } from '../bytes';
-import { type CmacKey, cmac, cmacKey, cmacWith } from '../crypto/cmac';
-import { ctr } from '../crypto/ctr';
-import { kdfCmac } from '../crypto/kdf';
+import { cmacLean, cmacSubkeys } from '../crypto/lean-cmac';
 import {
   E_CH_COUNTER_EXHAUSTED,
   E_CH_DIRECTION,
@@ -33,20 +33,20 @@ import {
 } from '../errors';
 import type { Aes128, Random } from '../ports';
 import { keyUsable } from './reader-channel';
-import type { ChannelStep } from './step';
 
 /**
- * One session: `k` is the KDF output, `mi`/`mo` the record MAC keys with subkeys (host-to-reader, reader-to-host),
- * `tx`/`rx` the last counters sealed/accepted, `f` tag failures, `t` start.
+ * One session: `k` is the KDF output, `m` the record MAC subkeys per direction (0 host-to-reader, 1
+ * reader-to-host), `tx`/`rx` the last counters sealed/accepted, `f` tag failures, `t` start. While pending, `h`
+ * is the CONFIRM transcript up to the CONFIRM itself ("H" ‖ len‖HELLO ‖ len‖AUTH; the AUTH sent is its tail).
  */
 export interface LeanSession {
   k: Uint8Array;
-  mi: CmacKey;
-  mo: CmacKey;
+  m: Uint8Array[];
   tx: number;
   rx: number;
   f: number;
   t: number;
+  h: Uint8Array;
 }
 
 export interface Responder {
@@ -57,10 +57,23 @@ export interface Responder {
   id: Uint8Array;
   info: Uint8Array;
   s: LeanSession | null;
-  /** The pending handshake: its session, HELLO and AUTH (for the CONFIRM transcript). */
-  p: { s: LeanSession; h: Uint8Array; a: Uint8Array } | null;
+  /** The pending handshake (AUTH sent, waiting for CONFIRM). */
+  p: LeanSession | null;
   /** When the last HELLO was answered (each costs a key derivation: at most one per 200 ms). */
   lh: number;
+}
+
+/** What one packet from the host produced: ReaderChannel's ChannelStep with the failure as its code (0: none). */
+export interface LeanStep {
+  /** Packets to transmit, in order. */
+  send: Uint8Array[];
+  /** The authenticated, decrypted body of a record, or null. */
+  body: Uint8Array | null;
+  /** True when this input completed a handshake. */
+  up: boolean;
+  /** The code of a received ALERT (an unauthenticated hint). */
+  alert: number;
+  fail: number;
 }
 
 /** The responder, or E_CH_NO_KEY without a usable key (an unprovisioned reader does not run the link). */
@@ -87,165 +100,192 @@ export function responder(
 
 /** The clear ALERT (reader to host) carrying `code`: version 1, direction bit set, type 5, counter 0. */
 export function alertPacket(code: number): Uint8Array {
-  return new Uint8Array([0x11, 5, 0, 0, 0, 0, code >> 8, code & 255]);
+  // The Uint8Array store keeps the low byte.
+  return new Uint8Array([0x11, 5, 0, 0, 0, 0, code >> 8, code]);
 }
 
-/** Records a failure in the step; `alert` also sends the host the clear ALERT with the same code. */
-function failed(st: ChannelStep, code: number, at: number, alert?: boolean): ChannelStep {
-  if (alert) st.send.push(alertPacket(code));
-  st.fail = fail(code, at);
-  return st;
-}
-
-/** CMAC of the length-prefixed transcript `label ‖ len‖part ‖ ...` under K_conf, truncated to the 8-byte tag. */
-function hsTag(r: Responder, k: Uint8Array, label: number, parts: Uint8Array[]): Uint8Array {
-  let n = 1;
-  for (let i = 0; i < parts.length; i++) n += 2 + (parts[i] as Uint8Array).length;
-  const m = new Uint8Array(n);
-  m[0] = label;
-  let o = 1;
-  for (let i = 0; i < parts.length; i++) {
-    const p = parts[i] as Uint8Array;
-    m[o] = p.length >> 8;
-    m[o + 1] = p.length & 255;
-    m.set(p, o + 2);
-    o += 2 + p.length;
-  }
-  return cmac(r.aes, k.subarray(0, 32), m).subarray(0, 8);
-}
-
-function same8(a: Uint8Array, b: Uint8Array, at: number): boolean {
+/** Constant-time: do the first 8 bytes of `t` equal the 8-byte tag at the end of `b`? */
+function tagOk(t: Uint8Array, b: Uint8Array): boolean {
+  const e = b.length - 8;
   let d = 0;
-  for (let i = 0; i < 8; i++) d |= (a[i] as number) ^ (b[at + i] as number);
-  return d === 0;
+  for (let i = 0; i < 8; i++) d |= (t[i] as number) ^ (b[e + i] as number);
+  return !d;
 }
 
-/** The record IV: dir ‖ sid ‖ BE32 counter ‖ 0^4. */
-function recIv(s: LeanSession, dir: number, c: number): Uint8Array {
-  const v = new Uint8Array(16);
-  v[0] = dir;
-  v.set(s.k.subarray(160, 167), 1);
-  writeU32BE(v, 8, c);
-  return v;
+/** The CMAC under K_conf (the first 32 bytes of the KDF output `k`) of `b` without its last 8 bytes. */
+function confTag(aes: Aes128, k: Uint8Array, b: Uint8Array): Uint8Array {
+  const c = k.subarray(0, 32);
+  return cmacLean(aes, c, cmacSubkeys(aes, c), b);
 }
 
-function onHello(r: Responder, b: Uint8Array, now: number, st: ChannelStep): ChannelStep {
+/**
+ * AES-CTR of record `c` in direction `d` (0 host-to-reader, 1 reader-to-host) over `src`. The counter block is
+ * d ‖ sid ‖ BE32 c ‖ 0^4 plus the block index; a record body is at most 498 bytes (32 blocks), so the index
+ * only ever changes the last byte (lean-crypto.test.ts holds this to ctr.ts).
+ */
+export function recCtr(aes: Aes128, s: LeanSession, d: number, c: number, src: Uint8Array): Uint8Array {
+  const n = src.length;
+  const x = new Uint8Array((n + 15) & -16);
+  for (let i = 0; i < n; i += 16) {
+    x[i] = d;
+    x.set(s.k.subarray(160, 167), i + 1);
+    writeU32BE(x, i + 8, c);
+    x[i + 15] = i >> 4;
+  }
+  const ks = aes.ecb(s.k.subarray(32 + 64 * d, 64 + 64 * d), x);
+  for (let i = 0; i < n; i++) x[i] = (src[i] as number) ^ (ks[i] as number);
+  return x.subarray(0, n);
+}
+
+/** The record MAC in direction `d` of packet `b` (its last 8 bytes are the tag). */
+function recMac(aes: Aes128, s: LeanSession, d: number, b: Uint8Array): Uint8Array {
+  return cmacLean(aes, s.k.subarray(64 + 64 * d, 96 + 64 * d), s.m[d] as Uint8Array, b);
+}
+
+/** Opens a host-to-reader record under session `s` into `st.body`; 0, or the failure code. */
+function open(aes: Aes128, s: LeanSession, b: Uint8Array, c: number, st: LeanStep): number {
+  if (c <= s.rx) return E_CH_REPLAY;
+  if (!tagOk(recMac(aes, s, 0, b), b)) return ++s.f >= 8 ? E_CH_TOO_MANY_FAILURES : E_CH_TAG;
+  s.rx = c;
+  st.body = recCtr(aes, s, 0, c, b.subarray(6, b.length - 8));
+  return 0;
+}
+
+/** The pending keys are proven (CONFIRM, or a record under them): they become the session. */
+function promote(r: Responder, p: LeanSession, now: number, st: LeanStep): number {
+  p.t = now;
+  r.s = p;
+  r.p = null;
+  st.up = true;
+  return 0;
+}
+
+/**
+ * The HELLO answer: derives the pending session and sends AUTH. The transcript buffer is built once:
+ * "R" ‖ len‖HELLO ‖ len‖AUTH-without-tag gives tagR, then the same bytes with label "H" and the full AUTH
+ * length are the CONFIRM transcript's prefix, and AUTH itself is their tail.
+ */
+function onHello(r: Responder, b: Uint8Array, now: number, st: LeanStep): number {
   const lo = b[6] as number;
-  if (lo < 1 || (b[7] as number) < lo) return failed(st, E_CH_MALFORMED, 6);
-  if (now - r.lh < 200) return failed(st, E_CH_STATE, 1);
+  if (lo < 1 || (b[7] as number) < lo) return E_CH_MALFORMED;
+  if (now - r.lh < 200) return E_CH_STATE;
   r.lh = now;
   // This implementation speaks record version 1 only: a HELLO whose range starts above it has no common version.
-  if (lo > 1) return failed(st, E_CH_VERSION, 6, true);
-  const a = new Uint8Array(39 + r.info.length);
-  a[0] = 0x11;
-  a[1] = 2;
-  a[6] = 1;
-  a.set(r.id, 7);
-  const nr = new Uint8Array(16);
+  if (lo > 1) return -E_CH_VERSION;
+  const aes = r.aes;
+  const n = b.length;
+  const o = n + 5;
+  const an = 31 + r.info.length;
+  const h = new Uint8Array(o + an + 8);
+  h[0] = 82;
+  h[1] = n >> 8;
+  h[2] = n;
+  h.set(b, 3);
+  h[o - 2] = an >> 8;
+  h[o - 1] = an;
+  // AUTH: header (version 1, reader to host, type 2, counter 0) ‖ ver 1 ‖ readerId ‖ Nr ‖ info ‖ tagR.
+  h[o] = 0x11;
+  h[o + 1] = 2;
+  h[o + 6] = 1;
+  h.set(r.id, o + 7);
+  const nr = h.subarray(o + 15, o + 31);
   r.rnd.fill(nr);
-  a.set(nr, 15);
-  a.set(r.info, 31);
-  const ctx = new Uint8Array(41);
-  ctx[0] = 1;
-  ctx.set(r.id, 1);
-  ctx.set(b.subarray(8, 24), 9);
-  ctx.set(nr, 25);
-  // "BW-SC keys"
-  const label = new Uint8Array([66, 87, 45, 83, 67, 32, 107, 101, 121, 115]);
-  const k = kdfCmac(r.aes, r.key, label, ctx, 167);
-  const h = new Uint8Array(b);
-  // tagR = CMAC(K_conf, "R" ‖ len‖HELLO ‖ len‖AUTH-without-tag)
-  a.set(hsTag(r, k, 82, [h, a.subarray(0, a.length - 8)]), a.length - 8);
-  const mi = cmacKey(r.aes, k.subarray(64, 96));
-  const mo = cmacKey(r.aes, k.subarray(128, 160));
-  r.p = { s: { k: k, mi: mi, mo: mo, tx: 0, rx: 0, f: 0, t: now }, h: h, a: a };
-  st.send.push(a);
-  return st;
-}
-
-/** Opens a record under session `s` (host-to-reader keys); the body, or a typed failure. */
-function open(s: LeanSession, r: Responder, b: Uint8Array, c: number): Result<Uint8Array> {
-  if (c <= s.rx) return fail(E_CH_REPLAY, 2);
-  const end = b.length - 8;
-  if (!same8(cmacWith(r.aes, s.mi, b.subarray(0, end)), b, end)) {
-    s.f++;
-    return fail(s.f >= 8 ? E_CH_TOO_MANY_FAILURES : E_CH_TAG, end);
+  h.set(r.info, o + 31);
+  // SP 800-108 counter-mode KDF, CMAC(K_r) as PRF: [i]_8 ‖ "BW-SC keys" ‖ 0 ‖ ver ‖ readerId ‖ Nh ‖ Nr ‖ [1336]_16
+  // and the 8 bytes cmacLean leaves out. ver ‖ readerId are AUTH bytes 6..14; Nh is HELLO bytes 8..23.
+  const x = new Uint8Array(63);
+  x.set([66, 87, 45, 83, 67, 32, 107, 101, 121, 115], 1);
+  x.set(h.subarray(o + 6, o + 15), 12);
+  x.set(b.subarray(8, 24), 21);
+  x.set(nr, 37);
+  x[53] = 5;
+  x[54] = 56;
+  const k = new Uint8Array(176);
+  const sk = cmacSubkeys(aes, r.key);
+  for (let i = 0; i < 176; i += 16) {
+    x[0] = (x[0] as number) + 1;
+    k.set(cmacLean(aes, r.key, sk, x), i);
   }
-  s.rx = c;
-  return ok(ctr(r.aes, s.k.subarray(32, 64), recIv(s, 0, c), b.subarray(6, end)));
+  h.set(confTag(aes, k, h).subarray(0, 8), o + an);
+  h[0] = 72;
+  h[o - 2] = (an + 8) >> 8;
+  h[o - 1] = an + 8;
+  r.p = {
+    k: k,
+    m: [cmacSubkeys(aes, k.subarray(64, 96)), cmacSubkeys(aes, k.subarray(128, 160))],
+    tx: 0,
+    rx: 0,
+    f: 0,
+    t: now,
+    h: h,
+  };
+  st.send.push(h.subarray(o));
+  return 0;
 }
 
-function onRecord(r: Responder, b: Uint8Array, c: number, now: number, st: ChannelStep): ChannelStep {
+function onRecord(r: Responder, b: Uint8Array, c: number, now: number, st: LeanStep): number {
   const s = r.s;
+  const p = r.p;
   if (s && now - s.t >= 90000000) {
     r.s = null;
-    return failed(st, E_CH_EXPIRED, -1, true);
+    return -E_CH_EXPIRED;
   }
-  const o = s ? open(s, r, b, c) : null;
-  if (o && o.ok) {
-    st.body = o.value;
-    return st;
-  }
-  const p = r.p;
+  const e = s ? open(r.aes, s, b, c, st) : -E_CH_NO_SESSION;
+  if (!e) return 0;
   if (p) {
     // The CONFIRM may have been lost: a record that verifies under the pending keys confirms them.
-    const op = open(p.s, r, b, c);
-    if (op.ok) {
-      // The pending keys are proven: they become the session.
-      p.s.t = now;
-      r.s = p.s;
-      r.p = null;
-      st.up = true;
-      st.body = op.value;
-      return st;
-    }
-    if (!o) {
-      st.fail = op;
-      return st;
-    }
+    const q = open(r.aes, p, b, c, st);
+    if (!q) return promote(r, p, now, st);
+    if (!s) return q;
   }
-  if (!o) return failed(st, E_CH_NO_SESSION, 1, true);
-  if (o.code === E_CH_TOO_MANY_FAILURES) {
+  if (e === E_CH_TOO_MANY_FAILURES) {
     r.s = null;
-    st.send.push(alertPacket(E_CH_TOO_MANY_FAILURES));
+    return -e;
   }
-  st.fail = o;
-  return st;
+  return e;
 }
 
-/** Handles one packet from the host (the clear layout checks of parsePacket, then the reader's part of BW-SC). */
-export function respond(r: Responder, b: Uint8Array, now: number): ChannelStep {
-  const st: ChannelStep = { send: [], body: null, up: false, alert: 0, fail: null };
+/**
+ * The reader's part of BW-SC for one packet, after the clear layout checks of parsePacket: 0, a failure code,
+ * or minus a code the host is also told in a clear ALERT.
+ */
+function handle(r: Responder, b: Uint8Array, now: number, st: LeanStep): number {
   const n = b.length;
-  if (n < 6) return failed(st, E_CH_MALFORMED, n);
-  if (n > 512) return failed(st, E_CH_MALFORMED, 512);
   const h = b[0] as number;
   const t = b[1] as number;
-  if (h & 14) return failed(st, E_CH_MALFORMED, 0);
-  if (t < 1 || t > 5) return failed(st, E_CH_UNKNOWN_PACKET, 1);
-  if (h & 1) return failed(st, E_CH_DIRECTION, 0);
-  // AUTH only travels reader to host.
-  if (t === 2) return failed(st, E_CH_DIRECTION, 1);
+  if (n < 6 || n > 512 || h & 14) return E_CH_MALFORMED;
+  if (t < 1 || t > 5) return E_CH_UNKNOWN_PACKET;
+  // Only host-to-reader packets come in, and AUTH only travels reader to host.
+  if (h & 1 || t === 2) return E_CH_DIRECTION;
   // Minimum lengths: HELLO 24, CONFIRM 14, RECORD 15, ALERT 8.
-  if (n < (t === 1 ? 24 : t === 3 ? 14 : t === 4 ? 15 : 8)) return failed(st, E_CH_MALFORMED, n);
+  if (n < ([0, 24, 0, 14, 15, 8][t] as number)) return E_CH_MALFORMED;
   const c = readU32BE(b, 2);
-  if (t === 4) return c === 0 ? failed(st, E_CH_MALFORMED, 2) : onRecord(r, b, c, now, st);
-  if (c !== 0) return failed(st, E_CH_MALFORMED, 2);
-  if (h >> 4 !== 1) return failed(st, E_CH_VERSION, 0);
+  if (t === 4) return c ? onRecord(r, b, c, now, st) : E_CH_MALFORMED;
+  if (c) return E_CH_MALFORMED;
+  if (h >> 4 !== 1) return E_CH_VERSION;
   if (t === 1) return onHello(r, b, now, st);
   if (t === 5) {
     st.alert = ((b[6] as number) << 8) | (b[7] as number);
-    return st;
+    return 0;
   }
   const p = r.p;
-  if (!p) return failed(st, E_CH_STATE, 1);
+  if (!p) return E_CH_STATE;
   // tagH = CMAC(K_conf, "H" ‖ len‖HELLO ‖ len‖AUTH ‖ len‖CONFIRM-without-tag); a forged one leaves p in place.
-  if (!same8(hsTag(r, p.s.k, 72, [p.h, p.a, b.subarray(0, n - 8)]), b, n - 8))
-    return failed(st, E_CH_HANDSHAKE, n - 8);
-  p.s.t = now;
-  r.s = p.s;
-  r.p = null;
-  st.up = true;
+  const l = p.h.length;
+  const m = new Uint8Array(l + n + 2);
+  m.set(p.h);
+  m[l] = (n - 8) >> 8;
+  m[l + 1] = n - 8;
+  m.set(b, l + 2);
+  return tagOk(confTag(r.aes, p.k, m), b) ? promote(r, p, now, st) : E_CH_HANDSHAKE;
+}
+
+/** Handles one packet from the host. */
+export function respond(r: Responder, b: Uint8Array, now: number): LeanStep {
+  const st: LeanStep = { send: [], body: null, up: false, alert: 0, fail: 0 };
+  let c = handle(r, b, now, st);
+  if (c < 0) st.send.push(alertPacket((c = -c)));
+  st.fail = c;
   return st;
 }
 
@@ -258,16 +298,15 @@ export function sealFor(r: Responder, body: Uint8Array, now: number): Result<Uin
     return fail(E_CH_EXPIRED, -1);
   }
   const n = body.length;
-  if (n === 0 || n > 498) return fail(E_CH_MALFORMED, n);
+  if (!n || n > 498) return fail(E_CH_MALFORMED, n);
   if (s.tx >= 0xffffffff) return fail(E_CH_COUNTER_EXHAUSTED, -1);
-  const c = s.tx + 1;
+  const c = ++s.tx;
   const out = new Uint8Array(n + 14);
   out[0] = 0x11;
   out[1] = 4;
   writeU32BE(out, 2, c);
-  out.set(ctr(r.aes, s.k.subarray(96, 128), recIv(s, 1, c), body), 6);
-  out.set(cmacWith(r.aes, s.mo, out.subarray(0, n + 6)).subarray(0, 8), n + 6);
-  s.tx = c;
+  out.set(recCtr(r.aes, s, 1, c, body), 6);
+  out.set(recMac(r.aes, s, 1, out).subarray(0, 8), n + 6);
   return ok(out);
 }
 
