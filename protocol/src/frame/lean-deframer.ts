@@ -1,68 +1,57 @@
 /**
  * The reader firmware's stream deframer: the Deframer's rules (deframer.ts; differential-tested against it)
- * in one function over a small state object, so the bundle carries neither the class nor a whole-frame COBS
- * decoder. It decodes COBS byte by byte into a buffer that exists only while a frame is arriving (an idle
- * reader holds none). Never throws on input.
+ * in one closure, so the bundle carries neither the class nor a whole-frame COBS decoder. It decodes COBS
+ * byte by byte into a buffer that exists only while a frame is arriving (an idle reader holds none). Never
+ * throws on input.
  */
-import { CRC16_INIT, crc16Update } from './crc';
+import { leanCrc } from './lean-frame';
 
-export interface LeanDeframer {
-  /** Decoded bytes of the frame in progress (null between frames). */
-  b: Uint8Array | null;
-  n: number;
-  /** COBS data bytes left in the current block (0: the next byte is a code byte). */
-  l: number;
-  /** The current block was short, so a zero is due before the next block. */
-  z: boolean;
-  /** This frame was refused already: swallow up to the next delimiter. */
-  x: boolean;
-  /** Called with each payload, or with null for each bad frame. */
-  f: (payload: Uint8Array | null) => void;
-}
+/** Feeds one chunk of any size. */
+export type LeanDeframer = (chunk: Uint8Array) => void;
 
+/** `f` gets each payload, or null for each bad frame; empty frames (00 00) are idle fill and are not reported. */
 export function leanDeframer(f: (payload: Uint8Array | null) => void): LeanDeframer {
-  return { b: null, n: 0, l: 0, z: false, x: false, f: f };
+  /** Decoded bytes of the frame in progress (null between frames). */
+  let b: Uint8Array | null = null;
+  /** Bytes decoded so far; 515 once the frame overflowed (reported then, swallowed up to the delimiter). */
+  let n = 0;
+  /** COBS data bytes left in the current block (0: the next byte is a code byte). */
+  let l = 0;
+  /** The current block was short, so a zero is due before the next block. */
+  let z = false;
+  return (chunk: Uint8Array): void => {
+    for (const c of chunk) {
+      if (c) {
+        // Up to 512 payload bytes and the 2 CRC bytes.
+        b = b || new Uint8Array(514);
+        let v = c;
+        if (l) l--;
+        else {
+          v = z ? 0 : -1;
+          l = c - 1;
+          z = c < 255;
+        }
+        if (v < 0 || n > 514) continue;
+        if (n < 514) b[n++] = v;
+        else {
+          n++;
+          f(null);
+        }
+      } else if (b) {
+        // The state is settled before the callback runs; an overflowed frame was reported already.
+        const d = b;
+        const m = n - 2;
+        const bad = l || m < 1 || leanCrc(d, m) !== ((d[m] as number) | ((d[m + 1] as number) << 8));
+        b = null;
+        n = l = 0;
+        z = false;
+        if (m < 513) f(bad ? null : new Uint8Array(d.subarray(0, m)));
+      }
+    }
+  };
 }
 
-/** Feeds one chunk of any size; empty frames (00 00) are idle fill and are not reported. */
+/** Feeds one chunk to `d` (the firmware's call; a deframer is also callable directly). */
 export function deframe(d: LeanDeframer, chunk: Uint8Array): void {
-  for (let i = 0; i < chunk.length; i++) {
-    const c = chunk[i] as number;
-    if (c === 0) {
-      const b = d.b;
-      const n = d.n;
-      const x = d.x;
-      const bad = d.l !== 0 || n < 3;
-      d.b = null;
-      d.n = d.l = 0;
-      d.z = d.x = false;
-      // A frame is reported once: a refused one (too long) was reported when it overflowed.
-      if (b && !x) {
-        if (
-          bad ||
-          crc16Update(CRC16_INIT, b, 0, n - 2) !== ((b[n - 2] as number) | ((b[n - 1] as number) << 8))
-        )
-          d.f(null);
-        else d.f(new Uint8Array(b.subarray(0, n - 2)));
-      }
-      continue;
-    }
-    if (d.x) continue;
-    // Up to 512 payload bytes and the 2 CRC bytes.
-    if (!d.b) d.b = new Uint8Array(514);
-    let v = -1;
-    if (d.l === 0) {
-      if (d.z) v = 0;
-      d.l = c - 1;
-      d.z = c !== 0xff;
-    } else {
-      v = c;
-      d.l--;
-    }
-    if (v < 0) continue;
-    if (d.n >= 514) {
-      d.x = true;
-      d.f(null);
-    } else d.b[d.n++] = v;
-  }
+  d(chunk);
 }
