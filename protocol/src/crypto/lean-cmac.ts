@@ -1,16 +1,16 @@
 /**
  * AES-CMAC (RFC 4493) cut down for the reader firmware bundle, where every byte of code is flash and every
- * object a JsVar: the subkeys live in one 48-byte array (L ‖ K1 ‖ K2) instead of an object of three, and the
- * empty message (which the reader never MACs: transcripts, KDF inputs and records all have bytes) is not
- * special-cased. cmac.ts stays the general implementation for the host; lean-crypto.test.ts holds this one to
- * it and to @noble/ciphers for every non-empty length.
+ * object a JsVar. A MAC key is one array, L ‖ K1 ‖ K2 ‖ key, so a caller holds and passes one value. The empty message (which the
+ * reader never MACs: transcripts, KDF inputs and records all have bytes) is not special-cased. cmac.ts stays the
+ * general implementation for the host; lean-crypto.test.ts holds this one to it and to @noble/ciphers.
  */
 import type { Aes128 } from '../ports';
 
-/** L ‖ K1 ‖ K2 for `key` (RFC 4493 §2.3): one ECB call, then two doublings in GF(2^128). */
+/** L ‖ K1 ‖ K2 ‖ key for `key` (RFC 4493 §2.3): one ECB call, then two doublings in GF(2^128). */
 export function cmacSubkeys(aes: Aes128, key: Uint8Array): Uint8Array {
-  const s = new Uint8Array(48);
+  const s = new Uint8Array(48 + key.length);
   s.set(aes.ecb(key, new Uint8Array(16)));
+  s.set(key, 48);
   // Each byte is the previous block's byte shifted left with the next byte's top bit; the last byte of a block
   // takes the reduction 0x87 by multiplying with the block's top bit (no branch on key-derived bits). The
   // Uint8Array store drops the bit shifted out.
@@ -22,11 +22,11 @@ export function cmacSubkeys(aes: Aes128, key: Uint8Array): Uint8Array {
 }
 
 /**
- * The 16-byte CMAC, under `key` with its `cmacSubkeys`, of `b` WITHOUT its last 8 bytes, in one CBC call: every
+ * The 16-byte CMAC, under the `cmacSubkeys` array `sk`, of `b` WITHOUT its last 8 bytes, in one CBC call: every
  * BW-SC packet the reader MACs carries its 8-byte tag there (the reader's other inputs leave 8 spare bytes), so
  * no caller cuts the tag off itself. The MACed part is never empty.
  */
-export function cmacLean(aes: Aes128, key: Uint8Array, sk: Uint8Array, b: Uint8Array): Uint8Array {
+export function cmacLean(aes: Aes128, sk: Uint8Array, b: Uint8Array): Uint8Array {
   const n = b.length - 8;
   const m = new Uint8Array((n + 15) & -16);
   m.set(b.subarray(0, n));
@@ -38,5 +38,5 @@ export function cmacLean(aes: Aes128, key: Uint8Array, sk: Uint8Array, b: Uint8A
     o = 32;
   }
   for (let i = 0; i < 16; i++) m[l + i] = (m[l + i] as number) ^ (sk[o + i] as number);
-  return aes.cbc(key, new Uint8Array(16), m).subarray(l);
+  return aes.cbc(sk.subarray(48), new Uint8Array(16), m).subarray(l);
 }

@@ -35,9 +35,11 @@ import type { Aes128, Random } from '../ports';
 import { keyUsable } from './reader-channel';
 
 /**
- * One session: `k` is the KDF output, `m` the record MAC subkeys per direction (0 host-to-reader, 1
- * reader-to-host), `tx`/`rx` the last counters sealed/accepted, `f` tag failures, `t` start. While pending, `h`
- * is the CONFIRM transcript up to the CONFIRM itself ("H" ‖ len‖HELLO ‖ len‖AUTH; the AUTH sent is its tail).
+ * One session: `k` is the KDF output, `m` its three MAC keys as cmacSubkeys arrays, at index 0 K_conf, then by
+ * direction (1 host-to-reader, 2 reader-to-host: the MAC key of direction i is k[64i, 64i+32) and its
+ * encryption key the 32 bytes before), `tx`/`rx` the last counters sealed/accepted, `f` tag failures, `t` start.
+ * While pending, `h` is the CONFIRM transcript up to the CONFIRM itself ("H" ‖ len‖HELLO ‖ len‖AUTH; the AUTH
+ * sent is its tail).
  */
 export interface LeanSession {
   k: Uint8Array;
@@ -112,42 +114,33 @@ function tagOk(t: Uint8Array, b: Uint8Array): boolean {
   return !d;
 }
 
-/** The CMAC under K_conf (the first 32 bytes of the KDF output `k`) of `b` without its last 8 bytes. */
-function confTag(aes: Aes128, k: Uint8Array, b: Uint8Array): Uint8Array {
-  const c = k.subarray(0, 32);
-  return cmacLean(aes, c, cmacSubkeys(aes, c), b);
-}
-
 /**
- * AES-CTR of record `c` in direction `d` (0 host-to-reader, 1 reader-to-host) over `src`. The counter block is
- * d ‖ sid ‖ BE32 c ‖ 0^4 plus the block index; a record body is at most 498 bytes (32 blocks), so the index
- * only ever changes the last byte (lean-crypto.test.ts holds this to ctr.ts).
+ * AES-CTR of record `c` in direction `d` (1 host-to-reader, 2 reader-to-host) over `src`. The counter block is
+ * dir ‖ sid ‖ BE32 c ‖ 0^4 plus the block index, dir being the header's direction bit (d - 1); a record body is
+ * at most 498 bytes (32 blocks), so the index only ever changes the last byte (lean-crypto.test.ts holds this to
+ * ctr.ts).
  */
 export function recCtr(aes: Aes128, s: LeanSession, d: number, c: number, src: Uint8Array): Uint8Array {
   const n = src.length;
   const x = new Uint8Array((n + 15) & -16);
   for (let i = 0; i < n; i += 16) {
-    x[i] = d;
+    x[i] = d - 1;
     x.set(s.k.subarray(160, 167), i + 1);
     writeU32BE(x, i + 8, c);
     x[i + 15] = i >> 4;
   }
-  const ks = aes.ecb(s.k.subarray(32 + 64 * d, 64 + 64 * d), x);
+  const ks = aes.ecb(s.k.subarray(64 * d - 32, 64 * d), x);
   for (let i = 0; i < n; i++) x[i] = (src[i] as number) ^ (ks[i] as number);
   return x.subarray(0, n);
-}
-
-/** The record MAC in direction `d` of packet `b` (its last 8 bytes are the tag). */
-function recMac(aes: Aes128, s: LeanSession, d: number, b: Uint8Array): Uint8Array {
-  return cmacLean(aes, s.k.subarray(64 + 64 * d, 96 + 64 * d), s.m[d] as Uint8Array, b);
 }
 
 /** Opens a host-to-reader record under session `s` into `st.body`; 0, or the failure code. */
 function open(aes: Aes128, s: LeanSession, b: Uint8Array, c: number, st: LeanStep): number {
   if (c <= s.rx) return E_CH_REPLAY;
-  if (!tagOk(recMac(aes, s, 0, b), b)) return ++s.f >= 8 ? E_CH_TOO_MANY_FAILURES : E_CH_TAG;
+  if (!tagOk(cmacLean(aes, s.m[1] as Uint8Array, b), b))
+    return ++s.f >= 8 ? E_CH_TOO_MANY_FAILURES : E_CH_TAG;
   s.rx = c;
-  st.body = recCtr(aes, s, 0, c, b.subarray(6, b.length - 8));
+  st.body = recCtr(aes, s, 1, c, b.subarray(6, b.length - 8));
   return 0;
 }
 
@@ -204,21 +197,15 @@ function onHello(r: Responder, b: Uint8Array, now: number, st: LeanStep): number
   const sk = cmacSubkeys(aes, r.key);
   for (let i = 0; i < 176; i += 16) {
     x[0] = (x[0] as number) + 1;
-    k.set(cmacLean(aes, r.key, sk, x), i);
+    k.set(cmacLean(aes, sk, x), i);
   }
-  h.set(confTag(aes, k, h).subarray(0, 8), o + an);
+  const m: Uint8Array[] = [];
+  for (let i = 0; i < 3; i++) m[i] = cmacSubkeys(aes, k.subarray(64 * i, 64 * i + 32));
+  h.set(cmacLean(aes, m[0] as Uint8Array, h).subarray(0, 8), o + an);
   h[0] = 72;
   h[o - 2] = (an + 8) >> 8;
   h[o - 1] = an + 8;
-  r.p = {
-    k: k,
-    m: [cmacSubkeys(aes, k.subarray(64, 96)), cmacSubkeys(aes, k.subarray(128, 160))],
-    tx: 0,
-    rx: 0,
-    f: 0,
-    t: now,
-    h: h,
-  };
+  r.p = { k: k, m: m, tx: 0, rx: 0, f: 0, t: now, h: h };
   st.send.push(h.subarray(o));
   return 0;
 }
@@ -277,7 +264,7 @@ function handle(r: Responder, b: Uint8Array, now: number, st: LeanStep): number 
   m[l] = (n - 8) >> 8;
   m[l + 1] = n - 8;
   m.set(b, l + 2);
-  return tagOk(confTag(r.aes, p.k, m), b) ? promote(r, p, now, st) : E_CH_HANDSHAKE;
+  return tagOk(cmacLean(r.aes, p.m[0] as Uint8Array, m), b) ? promote(r, p, now, st) : E_CH_HANDSHAKE;
 }
 
 /** Handles one packet from the host. */
@@ -305,8 +292,8 @@ export function sealFor(r: Responder, body: Uint8Array, now: number): Result<Uin
   out[0] = 0x11;
   out[1] = 4;
   writeU32BE(out, 2, c);
-  out.set(recCtr(r.aes, s, 1, c, body), 6);
-  out.set(recMac(r.aes, s, 1, out).subarray(0, 8), n + 6);
+  out.set(recCtr(r.aes, s, 2, c, body), 6);
+  out.set(cmacLean(r.aes, s.m[2] as Uint8Array, out).subarray(0, 8), n + 6);
   return ok(out);
 }
 
