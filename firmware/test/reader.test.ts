@@ -12,7 +12,7 @@ import {
   MSG_SIGHTING,
   MSG_TAP,
 } from '../src/app/msg';
-import { READER_TUNING, type Reader, startReader } from '../src/app/reader';
+import { READER_TUNING, startReader } from '../src/app/reader';
 import { NFC_ISODEP, NFC_NONE } from '../src/ports';
 import { FakeClock, FakeFlash, FakeOutputs, FakeRadio, FakeSystem } from './fakes';
 import { clockLinkPair, FakeNfc, HostPeer } from './harness';
@@ -296,9 +296,20 @@ describe('reader app on fake ports', () => {
     r.sys.free = 10;
     r.clock.advance(11000);
     expect(r.sys.kicks).toBe(kicks);
+    // Online, a tap shows no "offline" pattern; after 20 s of host silence it does (the door fails closed).
+    badgeAnswers(r, fromHex('13' + '00'.repeat(32)));
+    const tapOnce = () => {
+      r.out.events = [];
+      r.nfc.target = NFC_ISODEP;
+      r.clock.advance(400);
+      r.nfc.target = NFC_NONE;
+      r.clock.advance(400);
+      return r.out.events;
+    };
+    expect(tapOnce()).toEqual([]);
     r.host.ack = false;
+    r.host.ch.reset();
     r.clock.advance(20000);
-    const rd = r.reader as Reader;
-    expect(rd.host.online()).toBe(false);
+    expect(tapOnce()).toEqual(['led:1:100,100,100', 'beep:400']);
   });
 });

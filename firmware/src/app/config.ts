@@ -12,7 +12,6 @@ export const CONFIG_FILE = 'bw.cfg';
 export interface ReaderConfig {
   id: Uint8Array;
   key: Uint8Array;
-  door: number;
   cid: number;
   si: number;
   sw: number;
@@ -23,7 +22,6 @@ export interface ReaderConfig {
 interface RawConfig {
   id?: unknown;
   key?: unknown;
-  door?: unknown;
   cid?: unknown;
   si?: unknown;
   sw?: unknown;
@@ -31,8 +29,9 @@ interface RawConfig {
   relay?: unknown;
 }
 
+/** `v` when it is a number (`v === +v`: not NaN, fewer bytes than typeof) in [lo, hi], else the default. */
 function num(v: unknown, dflt: number, lo: number, hi: number): number {
-  return typeof v === 'number' && v >= lo && v <= hi ? v : dflt;
+  return v === +(v as number) && (v as number) >= lo && (v as number) <= hi ? (v as number) : dflt;
 }
 
 /** `len` bytes from 2·len hex digits (either case), or null: no throw to catch, unlike the protocol's fromHex. */
@@ -40,7 +39,7 @@ function hexOf(v: unknown, len: number): Uint8Array | null {
   if (typeof v !== 'string' || v.length !== len * 2) return null;
   const out = new Uint8Array(len);
   for (let i = 0; i < v.length; i++) {
-    const d = parseInt(v.charAt(i), 16);
+    const d = parseInt(v[i] as string, 16);
     // NaN fails the test: anything but a hex digit (sign, space, "x") makes the file unusable.
     if (!(d >= 0)) return null;
     out[i >> 1] = ((out[i >> 1] as number) << 4) | d;
@@ -48,29 +47,33 @@ function hexOf(v: unknown, len: number): Uint8Array | null {
   return out;
 }
 
-/** The configuration, or null when the reader is not (or not correctly) provisioned. */
+/**
+ * The configuration, or null when the reader is not (or not correctly) provisioned. A key the channel cannot
+ * use (all one byte value, e.g. an erased page) is refused one layer down, by the protocol's responder. `door`
+ * is the host's business (its CONFIG names it); the reader does not read it.
+ */
 export function loadConfig(flash: Flash): ReaderConfig | null {
   const raw = flash.readJSON(CONFIG_FILE, true) as RawConfig | undefined;
-  if (!raw || typeof raw !== 'object') return null;
-  const id = hexOf(raw.id, 8);
-  const key = hexOf(raw.key, 32);
-  if (!id || !key || !keyUsable(key)) return null;
-  return {
-    id: id,
-    key: key,
-    door: num(raw.door, 0, 0, 0xffff),
-    cid: num(raw.cid, 0xffff, 0, 0xffff),
-    si: num(raw.si, 100, 10, 10000),
-    sw: num(raw.sw, 100, 10, 10000),
-    dd: num(raw.dd, 30000, 1000, 600000),
-    relay: num(raw.relay, 3000, 100, 10000),
-  };
+  const id = raw && hexOf(raw.id, 8);
+  const key = raw && hexOf(raw.key, 32);
+  return raw && id && key
+    ? {
+        id: id,
+        key: key,
+        cid: num(raw.cid, 0xffff, 0, 0xffff),
+        si: num(raw.si, 100, 10, 10000),
+        sw: num(raw.sw, 100, 10, 10000),
+        dd: num(raw.dd, 30000, 1000, 600000),
+        relay: num(raw.relay, 3000, 100, 10000),
+      }
+    : null;
 }
 
 /** Stores a new link key (REKEY) in the config file; true once it is in flash. */
-export function saveKey(flash: Flash, key: Uint8Array): boolean {
+export function saveKey(flash: Flash, key: unknown): boolean {
   const raw = flash.readJSON(CONFIG_FILE, true) as { key?: string } | undefined;
-  if (!raw || typeof raw !== 'object' || !keyUsable(key)) return false;
+  // The running reader booted from this file, so it is an object; the key must be one the channel can use.
+  if (!raw || !(key instanceof Uint8Array) || !keyUsable(key)) return false;
   raw.key = toHex(key);
   return flash.writeJSON(CONFIG_FILE, raw);
 }

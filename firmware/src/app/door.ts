@@ -4,6 +4,7 @@
  * open indefinitely. The LED and buzzer patterns are literals at their use, not module constants: booted from
  * Storage, function text stays in flash, while a module-level array would hold RAM for the reader's lifetime.
  */
+import type { CborMap } from '@badgewire/protocol/device';
 import type { Outputs } from '../ports';
 import { LED_GREEN, LED_RED } from '../ports';
 import { MAX_RELAY_MS } from './msg';
@@ -11,38 +12,19 @@ import { MAX_RELAY_MS } from './msg';
 export { MAX_RELAY_MS } from './msg';
 
 /**
- * An authenticated decision for the latest tap; `ms` 0 means the configured pulse `relayMs`. `led` and
- * `buzzer` are the DECISION's pattern ids (the host engine's numbering, host/src/engine/codes.ts): LED 1 green,
- * 2 amber, 3 red, 0 by the verdict; buzzer 0 silent, 1 short, 2 long. Plain functions, not a class: on the
- * board each method and instance field holds JsVars.
+ * An authenticated DECISION for the latest tap (its CBOR map: 3 allow, 4 relay ms, 5 LED, 6 buzzer); relay ms 0
+ * means the configured pulse `relayMs`. LED and buzzer are the DECISION's pattern ids (the host engine's
+ * numbering, host/src/engine/codes.ts): LED 1 green, 2 amber, 3 red, 0 by the verdict; buzzer 0 silent,
+ * 1 short, 2 long. A plain function, not a class: on the board each method and instance field holds JsVars.
  */
-export function decide(
-  out: Outputs,
-  relayMs: number,
-  allow: boolean,
-  ms: number,
-  led: number,
-  buzzer: number,
-): void {
-  if (allow) out.relay(ms > 0 ? Math.min(ms, MAX_RELAY_MS) : relayMs);
-  const c =
-    led === 1
-      ? LED_GREEN
-      : led === 2
-        ? LED_GREEN | LED_RED
-        : led === 3
-          ? LED_RED
-          : allow
-            ? LED_GREEN
-            : LED_RED;
+export function decide(out: Outputs, relayMs: number, m: CborMap): void {
+  const allow = m[3] === true;
+  const ms = m[4] as number;
+  if (allow) out.relay(ms === +ms && ms > 0 ? Math.min(ms, MAX_RELAY_MS) : relayMs);
+  // Tables at their use, not module constants (see above). An unknown id shows the verdict, stays silent.
+  const c = [LED_GREEN, LED_GREEN | LED_RED, LED_RED][(m[5] as number) - 1] || (allow ? LED_GREEN : LED_RED);
+  const z = [80, 400][(m[6] as number) - 1];
   // Steady for green, blinking for anything else, so amber and red also read apart by eye.
   out.led(c, c === LED_GREEN ? [800] : [200, 100, 200, 100, 200]);
-  if (buzzer === 1) out.beep([80]);
-  else if (buzzer === 2) out.beep([400]);
-}
-
-/** A tap while the host is unreachable: fail closed, and say so. */
-export function offline(out: Outputs): void {
-  out.led(LED_RED, [100, 100, 100]);
-  out.beep([400]);
+  if (z) out.beep([z]);
 }

@@ -25,23 +25,19 @@ import {
   sealFor,
 } from '@badgewire/protocol/device';
 import type { Clock, Link } from '../ports';
-import { MSG_ACK } from './msg';
+import { FLAG_LINK, MSG_ACK } from './msg';
 import type { Outbox } from './outbox';
 
-export interface HostLinkOptions {
+export interface HostLinkTuning {
   /** The host counts as unreachable after this long without an authenticated record, ms. */
   dead: number;
   /** Resend unacked events after this long without ACK progress, ms. */
   rto: number;
-  /** Events in flight at once. */
-  win: number;
 }
 
 export interface HostLink {
   /** The BW-SC reader role (protocol responder.ts); its session is `ch.s`. */
   ch: Responder;
-  /** Frames and records the link refused so far (a health flag). */
-  faults: number;
   /** The host answered recently over an authenticated session: only then may the door act on anything. */
   online(): boolean;
   /**
@@ -53,16 +49,23 @@ export interface HostLink {
   beat(health: CborMap): void;
 }
 
-/** `onMsg` handles one host message; false when it could not be stored (no ACK, so the host resends it). */
+/** Events in flight at once. */
+const WINDOW = 4;
+
+/**
+ * `onMsg` handles one host message; false when it could not be stored (no ACK, so the host resends it).
+ * `fault` hears of every frame and record the link refused (a health flag).
+ */
 export function hostLink(
   link: Link,
   ch: Responder,
   box: Outbox,
   clock: Clock,
-  o: HostLinkOptions,
+  t: HostLinkTuning,
   onMsg: (m: CborMap) => boolean,
+  fault: (flag: number) => void,
 ): HostLink {
-  const me = { ch: ch, faults: 0 } as HostLink;
+  const me = { ch: ch } as HostLink;
   /** Next event seq to transmit. */
   let ptr = box.head;
   /** Highest host seq handled (for our ACKs). */
@@ -71,19 +74,23 @@ export function hostLink(
   let lastAck = 0;
 
   const online = (): boolean => {
-    return ch.s !== null && clock.now() - lastRx < o.dead;
+    return ch.s !== null && clock.now() - lastRx < t.dead;
   };
 
   const tx = (packet: Uint8Array): boolean => {
     return link.write(encodeFrame(packet)) > 0;
   };
 
-  /** Seals and sends one unsequenced message now; false without a session or when the link is busy. */
-  const send = (m: CborMap): boolean => {
-    if (!ch.s) return false;
-    m[1] = 0;
-    const r = sealFor(ch, leanEncode(m), clock.now());
+  /** Seals and sends one record body; false without a session (sealFor refuses) or when the link is busy. */
+  const seal = (b: Uint8Array): boolean => {
+    const r = sealFor(ch, b, clock.now());
     return r.ok && tx(r.value as Uint8Array);
+  };
+
+  /** One unsequenced message. */
+  const send = (m: CborMap): void => {
+    m[1] = 0;
+    seal(leanEncode(m));
   };
 
   const ack = (): void => {
@@ -91,40 +98,42 @@ export function hostLink(
   };
 
   const pump = (): void => {
-    if (!ch.s) return;
-    while (ptr < box.next && ptr - box.head < o.win) {
+    // The queue may have dropped or the host acknowledged events past the send pointer.
+    if (ptr < box.head) ptr = box.head;
+    while (ch.s && ptr < box.next && ptr - box.head < WINDOW) {
       const b = box.get(ptr);
-      if (b) {
-        const r = sealFor(ch, b, clock.now());
-        if (!r.ok || !tx(r.value as Uint8Array)) return;
-      }
+      if (b && !seal(b)) return;
       ptr++;
     }
   };
 
-  const packet = (p: Uint8Array): void => {
+  /** One deframed packet, or null for a frame the deframer refused. */
+  const packet = (p: Uint8Array | null): void => {
+    if (!p) {
+      fault(FLAG_LINK);
+      return;
+    }
     const now = clock.now();
     const st = respond(ch, p, now);
     for (let i = 0; i < st.send.length; i++) tx(st.send[i] as Uint8Array);
-    if (st.fail) me.faults++;
+    if (st.fail) fault(FLAG_LINK);
     if (st.up) {
       ptr = box.head;
-      lastRx = now;
       lastAck = now;
       ack();
     }
+    if (st.up || st.body) lastRx = now;
     if (st.body) {
-      lastRx = now;
       const r = leanDecode(st.body);
-      const m = r.ok ? (r.value as CborMap) : null;
-      const seq = m ? m[1] : 0;
-      if (!m || typeof m !== 'object' || typeof m[0] !== 'number' || typeof seq !== 'number') me.faults++;
+      const m = r.ok && (r.value as CborMap);
+      const seq = m && (m[1] as number);
+      // `x === +x`: a number (not NaN), in fewer bytes than typeof on the board.
+      if (!m || m[0] !== +(m[0] as number) || seq !== +(seq as number)) fault(FLAG_LINK);
       else if (m[0] === MSG_ACK) {
-        const d = m[2];
-        if (typeof d === 'number') {
+        const d = m[2] as number;
+        if (d === +d) {
           if (d >= box.head) lastAck = now;
           box.ack(d);
-          if (ptr < box.head) ptr = box.head;
         }
       } else if (onMsg(m) && seq > 0) {
         // Handled (challenge pools and config in RAM, a new key in flash): acknowledge it as durable.
@@ -135,49 +144,46 @@ export function hostLink(
     pump();
   };
 
-  const onPacket = (p: Uint8Array | null) => {
-    if (p) packet(p);
-    else me.faults++;
-  };
-  let df: LeanDeframer = leanDeframer(onPacket);
+  let df: LeanDeframer = leanDeframer(packet);
   link.onData((c: Uint8Array) => {
     deframe(df, c);
   });
   link.onClose(() => {
-    // BLE disconnect or serial loss: the session is gone; events stay queued for the next one.
+    // BLE disconnect or serial loss: the session is gone; events stay queued for the next one, which resends
+    // them from the head.
     ch.s = null;
     ch.p = null;
-    df = leanDeframer(onPacket);
-    ptr = box.head;
+    df = leanDeframer(packet);
     box.spill();
   });
   me.online = online;
   me.event = (m: CborMap, hold: boolean) => {
     m[1] = box.next;
-    const seq = box.store(leanEncode(m), hold && online());
-    if (ptr < box.head) ptr = box.head;
+    box.store(leanEncode(m), hold && online());
     pump();
-    return seq;
+    return m[1] as number;
   };
   me.beat = (health: CborMap) => {
     const now = clock.now();
     // Held sightings go to flash once the host has made no acknowledgement progress for a retransmission
     // timeout: while it keeps acknowledging, what is held is younger than one round trip.
-    if (now - lastAck >= o.rto) box.spill();
-    if (!ch.s) {
-      // The clear "no session" ALERT (E_CH_NO_SESSION = 403) prompts the host to handshake.
-      tx(alertPacket(403));
-      return;
+    if (now - lastAck >= t.rto) {
+      box.spill();
+      if (box.size() > 0) {
+        ptr = box.head;
+        lastAck = now;
+        // The queue may have dropped its oldest events while the session stayed up: re-announce where the
+        // retained events start, or the host waits for a seq that no longer exists (no handshake resets it).
+        // Without a session this ACK is not sent, and the next handshake resends from the head anyway.
+        ack();
+      }
     }
-    if (box.size() > 0 && now - lastAck >= o.rto) {
-      ptr = box.head;
-      lastAck = now;
-      // The queue may have dropped its oldest events while the session stayed up: re-announce where the
-      // retained events start, or the host waits for a seq that no longer exists (no handshake resets it).
-      ack();
+    if (ch.s) {
+      send(health);
+      pump();
     }
-    send(health);
-    pump();
+    // The clear "no session" ALERT (E_CH_NO_SESSION = 403) prompts the host to handshake.
+    else tx(alertPacket(403));
   };
   return me;
 }

@@ -62,94 +62,89 @@ export interface Outbox {
 }
 
 export function outbox(flash: Flash, cap: number): Outbox {
-  const m = flash.readJSON(META, true) as Meta | undefined;
-  const ok = m && typeof m.h === 'number' && typeof m.r === 'number' && m.h >= 1 && m.h <= m.r;
-  const h = ok ? (m as Meta).h : 1;
+  // A missing, damaged or foreign meta record (readJSON gives undefined, or fields of the wrong type) restarts
+  // at seq 1: `>>> 0` makes every field a number, so the checks below cannot be fooled by strings.
+  const m = (flash.readJSON(META, true) || {}) as Meta;
+  let h = m.h >>> 0;
   /** Every seq below this may have been used (persisted ahead of use). */
-  let resv = ok ? (m as Meta).r : 1;
-  /** Events from seq `disk` on are held in RAM (`mem[i]` is seq disk + i); everything before is in flash. */
-  let disk = Infinity;
-  let mem: Uint8Array[] = [];
-  const me = { lost: ok ? (m as Meta).lost || 0 : 0 } as Outbox;
+  let resv = m.r >>> 0;
+  if (!(h >= 1 && h <= resv)) h = resv = 1;
+  /**
+   * Events not yet in flash, oldest first: `mem[i]` is seq next - mem.length + i (the RAM window). Everything
+   * from the head up to there is in flash.
+   */
+  const mem: Uint8Array[] = [];
+  const me = { lost: m.lost >>> 0 } as Outbox;
 
   const name = (seq: number): string => {
     return META + (seq % cap);
   };
 
-  const save = (): void => {
-    flash.writeJSON(META, { h: me.head, r: resv, lost: me.lost });
+  /** Persists a new reservation once numbering reaches the old one. */
+  const reserve = (): void => {
+    if (me.next >= resv) {
+      resv = me.next + RESERVE;
+      flash.writeJSON(META, { h: me.head, r: resv, lost: me.lost });
+    }
   };
 
   const get = (seq: number): Uint8Array | undefined => {
-    if (seq >= disk) return mem[seq - disk];
+    const d = me.next - mem.length;
+    if (seq >= d) return mem[seq - d];
     const ab = flash.readArrayBuffer(name(seq));
-    const b = ab ? new Uint8Array(ab) : null;
-    if (!b || b.length < 4) return undefined;
-    // A slot holds one seq at a time (its first 4 bytes): a record of another seq means this one is gone.
-    return readU32BE(b, 0) === seq ? new Uint8Array(b.subarray(4)) : undefined;
+    const b = ab && new Uint8Array(ab);
+    // A slot holds one seq at a time (its first 4 bytes): a record of another seq means this one is gone. The
+    // view is read at once (sealed for the link), so it is not copied out of flash.
+    if (b && b.length > 3 && readU32BE(b, 0) === seq) return b.subarray(4);
   };
 
   const spill = (): void => {
-    for (let i = 0; i < mem.length; i++) {
-      const seq = disk + i;
-      const b = mem[i] as Uint8Array;
+    while (mem.length) {
+      const seq = me.next - mem.length;
+      const b = mem.shift() as Uint8Array;
       const rec = new Uint8Array(b.length + 4);
       writeU32BE(rec, 0, seq);
       rec.set(b, 4);
       flash.write(name(seq), rec);
     }
-    disk = me.next;
-    mem = [];
   };
 
   const ack = (seq: number): void => {
-    if (seq < me.head) return;
-    const to = Math.min(seq + 1, me.next);
-    for (let s = me.head; s < to && s < disk; s++) flash.erase(name(s));
-    if (to > disk) {
-      mem.splice(0, to - disk);
-      disk = to;
-    }
-    me.head = to;
+    for (; me.head <= seq && me.head < me.next; me.head++)
+      if (me.head < me.next - mem.length) flash.erase(name(me.head));
+      else mem.shift();
     if (seq >= me.next) {
-      me.head = me.next = disk = seq + 1;
-      if (me.next >= resv) {
-        resv = me.next + RESERVE;
-        save();
-      }
+      me.head = me.next = seq + 1;
+      reserve();
     }
   };
 
-  // Rebuild: scan the slots between the persisted scan start and reservation (disk is still infinite, so every
-  // get reads flash).
-  let first = -1;
-  let last = -1;
-  for (let s = h; s < resv; s++) {
-    if (get(s) === undefined) continue;
-    if (first < 0) first = s;
-    last = s;
-  }
-  me.head = first < 0 ? resv : first;
-  me.next = first < 0 ? resv : last + 1;
-  disk = me.next;
+  // Rebuild: scan the slots between the persisted scan start and reservation for the stored run (`next` is
+  // still undefined, so every get reads flash).
+  let first = 0;
+  let end = 0;
+  for (let s = h; s < resv; s++)
+    if (get(s)) {
+      first = first || s;
+      end = s + 1;
+    }
+  me.head = first || resv;
+  me.next = end || resv;
   me.size = () => me.next - me.head;
   me.store = (bytes: Uint8Array, hold: boolean) => {
-    const seq = me.next;
-    if (seq >= resv) {
-      resv = seq + RESERVE;
-      save();
-    }
-    if (me.next - me.head >= cap) {
+    reserve();
+    if (me.size() >= cap) {
       ack(me.head);
       me.lost++;
     }
-    me.next = seq + 1;
-    mem.push(bytes);
     // Held only while nothing older waits in flash: then a power cut leaves no unacknowledged record in flash,
     // the rebuilt queue is empty and numbering resumes at the persisted reservation, past every lost seq
     // (the post-handshake ACK base tells the host to skip them). A hole in the middle would stall the host.
-    if (!hold || me.head !== disk || mem.length > WINDOW) spill();
-    return seq;
+    if (me.head < me.next - mem.length) hold = false;
+    mem.push(bytes);
+    me.next++;
+    if (!hold || mem.length > WINDOW) spill();
+    return me.next - 1;
   };
   me.spill = spill;
   me.get = get;

@@ -5,7 +5,7 @@
  * answered locally with the "offline" pattern. Never holds anything but current rotating IDs, opaque tap
  * frames and its own configuration.
  */
-import { type CborMap, leanEncode, responder } from '@badgewire/protocol/device';
+import { type CborMap, leanEncode, type Responder, type Result, responder } from '@badgewire/protocol/device';
 import type {
   Advert,
   Aes128,
@@ -19,13 +19,11 @@ import type {
   System,
 } from '../ports';
 import { LED_RED } from '../ports';
-import { loadConfig, saveKey } from './config';
-import { decide, offline } from './door';
-import { type HostLink, hostLink } from './hostlink';
+import { loadConfig, type ReaderConfig, saveKey } from './config';
+import { decide } from './door';
+import { hostLink } from './hostlink';
 import {
-  FLAG_LINK,
   FLAG_LOST,
-  FLAG_NFC,
   MSG_CHALLENGES,
   MSG_CONFIG,
   MSG_DECISION,
@@ -83,10 +81,9 @@ export { FLAG_LINK, FLAG_LOST, FLAG_NFC } from './msg';
 /**
  * What a started reader shows its caller (the tests). The app itself lives in startReader's closures: locals
  * minify, `this.x` does not (issue #4). `message` stays a prototype method because it is the seam the leaky
- * test variants patch (firmware/test-variants/, test/audit-leaks.test.ts).
+ * test variants patch (firmware/test-variants/, test/audit-leaks.test.ts), with `tap`.
  */
 export class Reader {
-  host!: HostLink;
   box!: Outbox;
   taps!: Taps;
   /** Challenge pool: bytes and host ids (their expiry times stay inside the reader). */
@@ -104,10 +101,12 @@ export class Reader {
 
 /** Starts the reader, or refuses (null) with a console message when unprovisioned. */
 export function startReader(p: ReaderPorts, t: ReaderTuning, ver: string): Reader | null {
-  let cfg = loadConfig(p.flash);
-  // AUTH info is a CBOR map with HEARTBEAT's keys: 5 = firmware version (protocol encodeAuthInfo).
-  let ch = cfg ? responder(p.aes, p.rnd, cfg.id, cfg.key, leanEncode({ 5: ver })) : null;
-  if (!cfg || !ch || !ch.ok) {
+  // Typed as found for the code after the refusal below, which runs only with a config.
+  let cfg = loadConfig(p.flash) as ReaderConfig;
+  // AUTH info is a CBOR map with HEARTBEAT's keys: 5 = firmware version (protocol encodeAuthInfo). The
+  // responder refuses a key the channel cannot use.
+  let ch: Result<Responder> | null = cfg && responder(p.aes, p.rnd, cfg.id, cfg.key, leanEncode({ 5: ver }));
+  if (!ch || !ch.ok) {
     // The text is a literal here, not a module constant, so it stays in flash instead of holding RAM.
     p.sys.log(
       'badgewire: reader is not provisioned (E601): no valid bw.cfg in Storage. Run `badgewire provision` over USB.',
@@ -121,23 +120,24 @@ export function startReader(p: ReaderPorts, t: ReaderTuning, ver: string): Reade
   const sys = p.sys;
   const flash = p.flash;
   const relayMs = cfg.relay;
-  const box = outbox(flash, t.cap);
+  const r = new Reader();
+  const box = (r.box = outbox(flash, t.cap));
   const seen = sightings(cfg.dd, 32);
   /** Challenge pool: bytes, host id, expiry (ms). */
-  const chals: Uint8Array[] = [];
-  const chalIds: number[] = [];
+  const chals: Uint8Array[] = (r.chals = []);
+  const chalIds: number[] = (r.chalIds = []);
   const chalExp: number[] = [];
   /** The challenge id of the tap in progress, and the seq/time of the last tap event. */
-  let usedId = -1;
+  let usedId = 0;
   let tapSeq = 0;
   let tapAt = -1e9;
-  let nfcErr = 0;
-  let linkErr = 0;
+  /** HEARTBEAT error flags raised since the last heartbeat (NFC front end, link). */
+  let flags = 0;
   const t0 = clock.now();
-  const r = new Reader();
-  const host = hostLink(p.link, ch.value, box, clock, { dead: t.dead, rto: t.rto, win: 4 }, (m: CborMap) =>
-    r.message(m),
-  );
+  const fault = (f: number): void => {
+    flags |= f;
+  };
+  const host = hostLink(p.link, ch.value, box, clock, t, (m: CborMap) => r.message(m), fault);
 
   const ms = (): number => {
     return (clock.now() - t0) >>> 0;
@@ -145,51 +145,42 @@ export function startReader(p: ReaderPorts, t: ReaderTuning, ver: string): Reade
 
   /** The freshest unexpired challenge, or null (then the tap is counter-only and cannot open a door). */
   const takeChal = (): Uint8Array | null => {
-    const now = clock.now();
-    usedId = -1;
-    while (chals.length > 0) {
+    while (chals.length) {
       const c = chals.pop() as Uint8Array;
-      const id = chalIds.pop() as number;
-      if ((chalExp.pop() as number) > now) {
-        usedId = id;
-        return c;
-      }
+      usedId = chalIds.pop() as number;
+      if ((chalExp.pop() as number) > clock.now()) return c;
     }
     return null;
   };
 
-  const tap = (kind: number, frame: Uint8Array, chal: Uint8Array | null): void => {
+  r.tap = (kind: number, frame: Uint8Array, chal: Uint8Array | null): void => {
     const m: CborMap = { 0: MSG_TAP, 2: frame, 3: kind, 5: ms() };
-    if (chal && usedId >= 0) m[4] = usedId;
-    if (!host.online()) offline(out);
+    if (chal) m[4] = usedId;
+    // Fail closed while the host is unreachable, and say so (the "offline" pattern): the tap is queued.
+    if (!host.online()) {
+      out.led(LED_RED, [100, 100, 100]);
+      out.beep([400]);
+    }
     tapSeq = host.event(m, false);
     tapAt = clock.now();
   };
 
-  const onMessage = (m: CborMap): boolean => {
+  // Host messages (their fields are checked with `x === +x`: a number, not NaN, in fewer bytes than typeof).
+  r.on = (m: CborMap): boolean => {
     const k = m[0];
+    const a = m[2];
     if (k === MSG_DECISION) {
       // Only an answer to the latest tap, while the host is reachable and the tap is fresh: never a stale one.
-      const fresh = m[2] === tapSeq && clock.now() - tapAt <= t.decideMs;
-      if (fresh && host.online())
-        decide(
-          out,
-          relayMs,
-          m[3] === true,
-          typeof m[4] === 'number' ? m[4] : 0,
-          m[5] as number,
-          m[6] as number,
-        );
+      if (a === tapSeq && clock.now() - tapAt <= t.decideMs && host.online()) decide(out, relayMs, m);
     } else if (k === MSG_CHALLENGES) {
-      const list = m[2];
-      const ttl = m[3];
-      const first = m[4];
-      if (!Array.isArray(list) || typeof ttl !== 'number' || typeof first !== 'number') return true;
+      const ttl = m[3] as number;
+      const first = m[4] as number;
+      if (!Array.isArray(a) || ttl !== +ttl || first !== +first) return true;
       const exp = clock.now() + ttl * 1000;
-      for (let i = 0; i < list.length; i++) {
-        const c = list[i];
-        if (c instanceof Uint8Array && c.length === 8) {
-          chals.push(c);
+      for (let i = 0; i < a.length; i++) {
+        const x = a[i];
+        if (x instanceof Uint8Array && x.length === 8) {
+          chals.push(x);
           chalIds.push(first + i);
           chalExp.push(exp);
         }
@@ -200,63 +191,49 @@ export function startReader(p: ReaderPorts, t: ReaderTuning, ver: string): Reade
         chalExp.shift();
       }
     } else if (k === MSG_CONFIG) {
-      if (typeof m[6] === 'number') seen.floor = m[6];
-      if (typeof m[7] === 'number' && m[7] > 0) seen.win = m[7];
+      const f = m[6] as number;
+      const w = m[7] as number;
+      if (f === +f) seen.floor = f;
+      if (w === +w && w > 0) seen.win = w;
     } else if (k === MSG_REKEY) {
-      // The new key is in flash before the channel uses it or the host hears the ACK.
-      const key = m[2];
-      if (!(key instanceof Uint8Array) || !saveKey(flash, key)) return false;
-      // saveKey refused an unusable key; the running session continues, the next handshake uses this one.
-      host.ch.key = new Uint8Array(key);
+      // The new key is in flash before the channel uses it or the host hears the ACK; saveKey refuses an
+      // unusable key. The running session continues, the next handshake uses this one.
+      if (!saveKey(flash, a)) return false;
+      host.ch.key = new Uint8Array(a as Uint8Array);
     }
     return true;
   };
 
-  const tp = taps(p.nfc, clock, { pollMs: t.nfcPoll, backoffMs: 1000 }, tap, takeChal);
-
   /** Every heartbeat period: the health report to the host, then the watchdog kick while healthy. */
   const beat = (): void => {
     const h = sys.health();
-    let f = h.flags;
-    if (tp.errors > nfcErr) f |= FLAG_NFC;
-    if (host.faults > linkErr) f |= FLAG_LINK;
-    if (box.lost > 0) f |= FLAG_LOST;
-    nfcErr = tp.errors;
-    linkErr = host.faults;
-    // Watchdog policy: kick only while memory is sound; a leak or a wedged interpreter ends in a reset.
-    const healthy = (h.free < 0 || h.free >= t.minFree) && (h.flags & 3) === 0;
     const m: CborMap = {
       0: MSG_HEARTBEAT,
-      2: Math.floor(ms() / 1000),
-      4: f,
+      2: (ms() / 1000) | 0,
+      4: h.flags | flags | (box.lost && FLAG_LOST),
       5: ver,
       6: h.tamper,
       7: box.size(),
     };
+    flags = 0;
     if (h.free >= 0) m[3] = h.free;
     host.beat(m);
-    if (healthy) sys.kick();
+    // Watchdog policy: kick only while memory is sound; a leak or a wedged interpreter ends in a reset.
+    if ((h.free < 0 || h.free >= t.minFree) && !(h.flags & 3)) sys.kick();
     clock.setTimer(t.hb, beat);
   };
 
-  r.host = host;
-  r.box = box;
-  r.taps = tp;
-  r.chals = chals;
-  r.chalIds = chalIds;
-  r.tap = tap;
-  r.on = onMessage;
   sys.watchdog(t.wdt);
   p.radio.scan(cfg.cid, cfg.si, cfg.sw, (a: Advert) => {
     if (seen.accept(a, clock.now())) host.event({ 0: MSG_SIGHTING, 2: a.data, 3: a.rssi, 4: ms() }, true);
   });
+  r.taps = taps(p.nfc, clock, t, r.tap, takeChal, fault);
   // The closures above keep this call's scope for the reader's lifetime (Espruino keeps whole scopes): drop
   // the parsed config (link key included), the channel wrapper and the ports object, which nothing needs
   // from here on.
-  cfg = null;
+  cfg = null as unknown as ReaderConfig;
   ch = null;
   p = null as unknown as ReaderPorts;
-  tp.start();
   beat();
   sys.log('badgewire reader ' + ver + ' running');
   return r;

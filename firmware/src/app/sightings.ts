@@ -14,16 +14,14 @@ import type { Advert } from '../ports';
  */
 export function ephOffset(ad: Uint8Array): number {
   let at = -1;
-  let i = 0;
-  while (i < ad.length && ad.length <= 31) {
-    const len = ad[i] as number;
-    if (len === 0) break;
-    if (i + 1 + len > ad.length) return -1;
+  let len = 0;
+  if (ad.length > 31) return -1;
+  for (let i = 0; i < ad.length && (len = ad[i] as number); i += len + 1) {
+    if (i + len >= ad.length) return -1;
     if (ad[i + 1] === 0xff) {
       if (at >= 0 || len !== 20 || ad[i + 4] !== HDR_PRESENCE) return -1;
       at = i + 5;
     }
-    i += 1 + len;
   }
   return at;
 }
@@ -43,23 +41,19 @@ export function sightings(windowMs: number, max: number): Sightings {
   const keys: string[] = [];
   const times: number[] = [];
   const me = { win: windowMs, floor: -127, keys: keys } as Sightings;
+  const drop = (): void => {
+    keys.shift();
+    times.shift();
+  };
   me.accept = (a: Advert, now: number) => {
     const at = ephOffset(a.data);
     if (at < 0 || a.rssi < me.floor) return false;
     // Forget expired entries first (the list is in arrival order, so they sit at the front).
-    let k = 0;
-    while (k < times.length && now - (times[k] as number) >= me.win) k++;
-    if (k > 0) {
-      keys.splice(0, k);
-      times.splice(0, k);
-    }
-    let key = '';
-    for (let i = at; i < at + 16; i++) key += String.fromCharCode(a.data[i] as number);
+    while (times.length && now - (times[0] as number) >= me.win) drop();
+    // The EphID's 16 bytes as a string key (indexOf compares strings by value).
+    const key = String.fromCharCode.apply(null, a.data.subarray(at, at + 16) as unknown as number[]);
     if (keys.indexOf(key) >= 0) return false;
-    if (keys.length >= max) {
-      keys.shift();
-      times.shift();
-    }
+    if (keys.length >= max) drop();
     keys.push(key);
     times.push(now);
     return true;
