@@ -7,9 +7,10 @@ const HEX = '0123456789abcdef';
 
 export function toHex(b: Uint8Array): string {
   let s = '';
+  // An indexed loop: for-of over a typed array is slower on the host, where toHex runs per sighting.
   for (let i = 0; i < b.length; i++) {
     const v = b[i] as number;
-    s += HEX.charAt(v >> 4) + HEX.charAt(v & 15);
+    s += (HEX[v >> 4] as string) + HEX[v & 15];
   }
   return s;
 }
@@ -99,9 +100,10 @@ export function writeU32LE(b: Uint8Array, o: number, v: number): void {
   b[o + 3] = (v >>> 24) & 255;
 }
 export function writeU32BE(b: Uint8Array, o: number, v: number): void {
-  b[o] = (v >>> 24) & 255;
-  b[o + 1] = (v >>> 16) & 255;
-  b[o + 2] = (v >>> 8) & 255;
+  // A Uint8Array keeps the low 8 bits of an integer: only `v` itself, which may exceed 2^31, is masked.
+  b[o] = v >>> 24;
+  b[o + 1] = v >>> 16;
+  b[o + 2] = v >>> 8;
   b[o + 3] = v & 255;
 }
 
