@@ -37,6 +37,18 @@ describe('PN532 frame codec (UM0701 §6.2.1)', () => {
     expect(toHex(NACK_FRAME)).toBe(MANUAL.nack);
   });
 
+  it("encodeCommand, the driver's encoder, gives the bytes of encodePn532 for any command", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 255 }), fc.uint8Array({ maxLength: 253 }), (c, p) => {
+        const full = toHex(encodePn532(0xd4, Uint8Array.from([c, ...p])));
+        expect(toHex(encodeCommand(c, p))).toBe(full);
+        // The driver passes its fixed parameters as plain arrays.
+        expect(toHex(encodeCommand(c, Array.from(p)))).toBe(full);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it('decodes the chip response, ACK, NACK and the error frame', () => {
     const r = decodePn532(fromHex(MANUAL.getFirmwareResp), 0, 13);
     expect(r.kind).toBe(F_DATA);

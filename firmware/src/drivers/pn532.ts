@@ -2,7 +2,8 @@
  * PN532 driver (UM0701-02 §7) over a byte bus (I2C or HSU), implementing the NfcFrontEnd port. Every command
  * waits for the ACK frame, then the response frame; a timeout retries the command, and a chip that stops
  * answering is re-woken and re-configured (SAM) before the next use. The anti-collision UID in the
- * InListPassiveTarget response is never copied out of the receive buffer, which is zeroed after parsing.
+ * InListPassiveTarget response is copied out of the receive buffer only to read Tg and SEL_RES, and both
+ * copies are zeroed before the callback.
  * A closure, not a class: locals minify, `this.x` does not (issue #4).
  */
 import { E_APP_NFC_FRAME, E_APP_NFC_TIMEOUT } from '@badgewire/protocol/device';
@@ -14,24 +15,20 @@ import {
   CMD_IN_RELEASE,
   CMD_RF_CONFIG,
   CMD_SAM_CONFIG,
-  decodePn532,
   encodeCommand,
-  F_ACK,
-  F_BAD,
-  F_DATA,
-  F_MORE,
-  F_NACK,
   NACK_FRAME,
   RX_MAX,
+  TFI_CHIP,
 } from './pn532-frame';
 
 /**
  * The wire to the chip. I2C: `read` does one read transaction and returns the bytes after the status byte,
- * or nothing when the status byte says "not ready". HSU: `read` returns what the UART has buffered.
+ * or nothing when the status byte says "not ready". HSU: `read` returns what the UART has buffered. Either
+ * returns at most `max` bytes.
  */
 export interface Pn532Bus {
   /** true for HSU (UART): the wake-up needs the long 55 55 00… preamble. */
-  hsu: boolean;
+  hsu?: boolean;
   write(b: Uint8Array): void;
   read(max: number): Uint8Array;
 }
@@ -71,104 +68,101 @@ export interface Pn532Driver extends NfcFrontEnd {
   /** Counters for tests: timeouts waiting for a frame, bad frames (each answered by a NACK or a failure). */
   stats: { timeouts: number; bad: number };
   /** Sends one command and calls back with the response parameters (after the response code). */
-  command(cmd: number, params: Uint8Array, cb: Done): void;
+  command(cmd: number, params: ArrayLike<number>, cb: Done): void;
 }
 
 export function pn532(bus: Pn532Bus, clock: Clock, o: Pn532Options): Pn532Driver {
-  const me = { ready: false, rx: new Uint8Array(0), stats: { timeouts: 0, bad: 0 } } as Pn532Driver;
-  let tg = 0;
-  let rn = 0;
-  // The command in flight: code, frame, attempts left, phase (1 = awaiting ACK, 2 = awaiting response).
-  let cmd = 0;
-  let frame: Uint8Array = new Uint8Array(0);
-  let left = 0;
-  let phase = 0;
-  let nacked = false;
-  let due = 0;
+  const stats = { timeouts: 0, bad: 0 };
+  // Assigned on return; the closures below run only after that.
+  let me: Pn532Driver;
+  let tg: number;
+  let rn: number;
+  // The command in flight: code, frame, attempts left, phase (0 = awaiting ACK, 1 = awaiting the response,
+  // 2 = awaiting it again after a NACK), deadline of the phase.
+  let cmd: number;
+  let frame: Uint8Array;
+  let left: number;
+  let phase: number;
+  let due: number;
   let done: Done | null = null;
 
   const finish = (err: number, data: Uint8Array | null): void => {
-    const cb = done;
+    const cb = done as Done;
     done = null;
-    phase = 0;
     me.rx.fill(0);
     // Nothing of the command outlives it: receive buffer and command frame both go (see command()).
     me.rx = frame = new Uint8Array(0);
-    rn = 0;
     if (err) me.ready = false;
-    if (cb) cb(err, data);
-  };
-
-  /** Handles one decoded frame; true when the command finished. */
-  const onFrame = (kind: number, tfi: number, data: Uint8Array): boolean => {
-    if (phase === 1) {
-      if (kind === F_ACK) {
-        phase = 2;
-        due = clock.now() + o.respMs;
-      }
-      return false;
-    }
-    if (kind === F_DATA && tfi === 0xd5 && data[0] === cmd + 1) {
-      finish(0, new Uint8Array(data.subarray(1)));
-      return true;
-    }
-    if (kind === F_BAD && !nacked) {
-      // UM0701 §6.2.1.3: a NACK asks the chip to send its last response again.
-      me.stats.bad++;
-      nacked = true;
-      bus.write(NACK_FRAME);
-      due = clock.now() + o.respMs;
-      return false;
-    }
-    if (kind === F_ACK || kind === F_NACK) return false;
-    me.stats.bad++;
-    finish(E_APP_NFC_FRAME, null);
-    return true;
-  };
-
-  const poll = (): void => {
-    if (!phase) return;
-    const rx = me.rx;
-    const got = bus.read(phase === 1 ? 6 : RX_MAX - 1);
-    if (got.length > 0) {
-      // An overfull buffer is garbage by construction (no frame is that long): restart from the new bytes.
-      if (got.length > RX_MAX - rn) rn = 0;
-      rx.set(got.subarray(0, Math.min(got.length, RX_MAX)), rn);
-      rn += Math.min(got.length, RX_MAX);
-    }
-    while (phase) {
-      const f = decodePn532(rx, 0, rn);
-      if (f.kind === F_MORE) break;
-      // Espruino has no TypedArray copyWithin: shift by hand.
-      for (let i = f.used; i < rn; i++) rx[i - f.used] = rx[i] as number;
-      rn -= f.used;
-      if (onFrame(f.kind, f.tfi, f.data)) return;
-    }
-    if (!phase) return;
-    if (clock.now() >= due) {
-      me.stats.timeouts++;
-      if (left > 0) send();
-      else finish(E_APP_NFC_TIMEOUT, null);
-      return;
-    }
-    clock.setTimer(o.pollMs, poll);
+    cb(err, data);
   };
 
   const send = (): void => {
     left--;
-    rn = 0;
-    phase = 1;
-    nacked = false;
+    rn = phase = 0;
     bus.write(frame);
     due = clock.now() + o.ackMs;
     clock.setTimer(o.pollMs, poll);
   };
 
-  const command = (c: number, params: Uint8Array, cb: Done): void => {
-    if (done) {
-      cb(E_APP_NFC_FRAME, null);
-      return;
+  /**
+   * Reads what the bus has and handles every whole frame in it (UM0701 §6.2.1): `00 FF LEN LCS TFI PD… DCS 00`,
+   * ACK `00 FF 00 FF 00`, NACK `00 FF FF 00 00`; the 00 preamble is optional, bytes before a start code are
+   * garbage. The same frames as decodePn532, which the simulator's chip uses (pn532-driver.test.ts compares).
+   */
+  const poll = () => {
+    const rx = me.rx;
+    const got = bus.read(phase ? RX_MAX - 1 : 6);
+    // Garbage is dropped as it is scanned, so a full buffer holds a frame longer than any the chip sends:
+    // restart from the new bytes (never more than asked, so they fit).
+    if (got.length > RX_MAX - rn) rn = 0;
+    rx.set(got, rn);
+    rn += got.length;
+    let s = 0;
+    for (;;) {
+      while (s + 1 < rn && (rx[s] || (rx[s + 1] as number) < 255)) s++;
+      if (s + 4 > rn) break;
+      const n = rx[s + 2] as number;
+      const l = rx[s + 3] as number;
+      // kind: 0 NACK (ignored: the chip only resends on one), 1 ACK, 2 checksums good, 3 bad
+      let k = 3;
+      let u = s + 5;
+      if (!(n * l) && n + l === 255) k = n ? 0 : 1;
+      else if ((n + l) & 255 || !n) u = s + 2;
+      else {
+        u += n + 1;
+        let sum = 0;
+        for (let i = s + 4; i < u - 1; i++) sum += rx[i] as number;
+        if (!(sum & 255)) k = 2;
+      }
+      if (u > rn) break;
+      if (phase ? k > 1 : k === 1) {
+        if (phase) {
+          if (k === 2 && rx[s + 4] === TFI_CHIP && rx[s + 5] === cmd + 1)
+            return finish(0, new Uint8Array(rx.subarray(s + 6, u - 2)));
+          stats.bad++;
+          // A wrong answer, or a second bad one, fails the command; the first bad one gets a NACK, which asks
+          // the chip to send its response again (UM0701 §6.2.1.3).
+          if (k === 2 || phase > 1) return finish(E_APP_NFC_FRAME, null);
+          bus.write(NACK_FRAME);
+        }
+        phase++;
+        due = clock.now() + o.respMs;
+      }
+      s = u;
     }
+    // Espruino's set copies forward, which is safe for this shift towards the start.
+    rx.set(rx.subarray(s, rn));
+    rn -= s;
+    if (clock.now() < due) clock.setTimer(o.pollMs, poll);
+    else {
+      stats.timeouts++;
+      if (left) send();
+      else finish(E_APP_NFC_TIMEOUT, null);
+    }
+  };
+
+  const command = (c: number, params: ArrayLike<number>, cb: Done) => {
+    if (done) return cb(E_APP_NFC_FRAME, null);
     cmd = c;
     // The receive buffer exists only while a command is in flight: between polls the reader holds none.
     me.rx = new Uint8Array(RX_MAX);
@@ -183,66 +177,56 @@ export function pn532(bus: Pn532Bus, clock: Clock, o: Pn532Options): Pn532Driver
     const wake = new Uint8Array(bus.hsu ? 16 : 1);
     if (bus.hsu) wake[0] = wake[1] = 0x55;
     bus.write(wake);
-    // SAMConfiguration: normal mode, virtual-card timeout 1 s (0x14 × 50 ms), IRQ pin used.
-    command(CMD_SAM_CONFIG, new Uint8Array([1, 0x14, 1]), (err) => {
-      if (err) {
-        cb(err);
-        return;
-      }
-      // RFConfiguration item 5 (MaxRetries): ATR 0xFF, PSL 1, passive activation 1, so a poll with no target
-      // returns "0 targets" at once instead of waiting forever.
-      command(CMD_RF_CONFIG, new Uint8Array([5, 0xff, 1, 1]), (err2) => {
-        me.ready = !err2;
-        cb(err2);
-      });
-    });
+    // SAMConfiguration: normal mode, virtual-card timeout 1 s (0x14 × 50 ms), IRQ pin used. Then
+    // RFConfiguration item 5 (MaxRetries): ATR 0xFF, PSL 1, passive activation 1, so a poll with no target
+    // returns "0 targets" at once instead of waiting forever.
+    command(CMD_SAM_CONFIG, [1, 0x14, 1], (err) =>
+      err
+        ? cb(err)
+        : command(CMD_RF_CONFIG, [5, 0xff, 1, 1], (err2) => {
+            me.ready = !err2;
+            cb(err2);
+          }),
+    );
   };
 
-  const detect = (cb: (err: number, found: number) => void): void => {
-    if (!me.ready) {
-      // A successful init leaves the chip ready, so the second call goes straight to the poll.
-      init((err) => {
-        if (err) cb(err, NFC_NONE);
-        else detect(cb);
-      });
-      return;
-    }
-    command(CMD_IN_LIST_PASSIVE, new Uint8Array([1, 0]), (err, d) => {
-      if (err || !d) {
-        cb(err || E_APP_NFC_FRAME, NFC_NONE);
-        return;
-      }
+  const detect = (cb: (err: number, found: number) => void) => {
+    // A successful init leaves the chip ready, so the second call goes straight to the poll.
+    if (!me.ready) return init((err) => (err ? cb(err, NFC_NONE) : detect(cb)));
+    command(CMD_IN_LIST_PASSIVE, [1, 0], (err, d) => {
+      let found = NFC_NONE;
       // NbTg Tg SENS_RES(2) SEL_RES NFCIDLength NFCID… [ATS]: keep Tg and SEL_RES, never the NFCID.
-      if (d[0] === 0 || d.length < 6) {
+      if (d) {
+        if (d[0] && d.length > 5) {
+          tg = d[1] as number;
+          found = (d[4] as number) & 0x20 ? NFC_ISODEP : NFC_OTHER;
+        }
         d.fill(0);
-        cb(0, NFC_NONE);
-        return;
       }
-      tg = d[1] as number;
-      const sel = d[4] as number;
-      d.fill(0);
-      cb(0, sel & 0x20 ? NFC_ISODEP : NFC_OTHER);
+      cb(err, found);
     });
   };
 
-  me.command = command;
-  me.init = init;
-  me.detect = detect;
-  me.apdu = (c: Uint8Array, cb: (err: number, resp: Uint8Array | null) => void) => {
+  const apdu = (c: Uint8Array, cb: (err: number, resp: Uint8Array | null) => void): void => {
     const p = new Uint8Array(c.length + 1);
     p[0] = tg;
     p.set(c, 1);
     command(CMD_IN_DATA_EXCHANGE, p, (err, d) => {
-      if (err || !d) cb(err || E_APP_NFC_FRAME, null);
-      // Status byte: bits 0..5 are the error code (UM0701 §7.1); 0 = success.
-      else if (((d[0] as number) & 0x3f) !== 0) cb(E_APP_NFC_FRAME, null);
-      else cb(0, new Uint8Array(d.subarray(1)));
+      // Status byte: bits 0..5 are the error code (UM0701 §7.1); 0 = success. d is a fresh copy (finish()).
+      const e = err || (((d as Uint8Array)[0] as number) & 0x3f && E_APP_NFC_FRAME);
+      cb(e, e ? null : (d as Uint8Array).subarray(1));
     });
   };
-  me.release = (cb: (err: number) => void) => {
-    command(CMD_IN_RELEASE, new Uint8Array([0]), (err) => {
-      cb(err);
-    });
+
+  me = {
+    ready: false,
+    rx: new Uint8Array(0),
+    stats: stats,
+    command: command,
+    init: init,
+    detect: detect,
+    apdu: apdu,
+    release: (cb: (err: number) => void) => command(CMD_IN_RELEASE, [0], (err) => cb(err)),
   };
   return me;
 }
