@@ -170,12 +170,12 @@ function onHello(r: Responder, b: Uint8Array, now: number, st: LeanStep): number
   const o = n + 5;
   const an = 31 + r.info.length;
   const h = new Uint8Array(o + an + 8);
+  // Lengths are 16-bit, written as BE32 to share writeU32BE: the two leading zero bytes land on bytes that are
+  // written after them (the label and the HELLO copy).
+  writeU32BE(h, o - 4, an);
+  writeU32BE(h, 0, n << 8);
   h[0] = 82;
-  h[1] = n >> 8;
-  h[2] = n;
   h.set(b, 3);
-  h[o - 2] = an >> 8;
-  h[o - 1] = an;
   // AUTH: header (version 1, reader to host, type 2, counter 0) ‖ ver 1 ‖ readerId ‖ Nr ‖ info ‖ tagR.
   h[o] = 0x11;
   h[o + 1] = 2;
@@ -184,15 +184,15 @@ function onHello(r: Responder, b: Uint8Array, now: number, st: LeanStep): number
   const nr = h.subarray(o + 15, o + 31);
   r.rnd.fill(nr);
   h.set(r.info, o + 31);
-  // SP 800-108 counter-mode KDF, CMAC(K_r) as PRF: [i]_8 ‖ "BW-SC keys" ‖ 0 ‖ ver ‖ readerId ‖ Nh ‖ Nr ‖ [1336]_16
-  // and the 8 bytes cmacLean leaves out. ver ‖ readerId are AUTH bytes 6..14; Nh is HELLO bytes 8..23.
+  // SP 800-108 counter-mode KDF, CMAC(K_r) as PRF: [i]_8 ‖ "BW-SC keys" ‖ 0 ‖ ver 1 ‖ readerId ‖ Nh ‖ Nr ‖
+  // [1336]_16 and the 8 bytes cmacLean leaves out; Nh is HELLO bytes 8..23. L's BE32 zeros land under Nr.
   const x = new Uint8Array(63);
+  writeU32BE(x, 51, 1336);
   x.set([66, 87, 45, 83, 67, 32, 107, 101, 121, 115], 1);
-  x.set(h.subarray(o + 6, o + 15), 12);
+  x[12] = 1;
+  x.set(r.id, 13);
   x.set(b.subarray(8, 24), 21);
   x.set(nr, 37);
-  x[53] = 5;
-  x[54] = 56;
   const k = new Uint8Array(176);
   const sk = cmacSubkeys(aes, r.key);
   for (let i = 0; i < 176; i += 16) {
@@ -260,9 +260,9 @@ function handle(r: Responder, b: Uint8Array, now: number, st: LeanStep): number 
   // tagH = CMAC(K_conf, "H" ‖ len‖HELLO ‖ len‖AUTH ‖ len‖CONFIRM-without-tag); a forged one leaves p in place.
   const l = p.h.length;
   const m = new Uint8Array(l + n + 2);
+  // The length as BE32 (see onHello): its zeros land under the transcript copied next.
+  writeU32BE(m, l - 2, n - 8);
   m.set(p.h);
-  m[l] = (n - 8) >> 8;
-  m[l + 1] = n - 8;
   m.set(b, l + 2);
   return tagOk(cmacLean(r.aes, p.m[0] as Uint8Array, m), b) ? promote(r, p, now, st) : E_CH_HANDSHAKE;
 }
