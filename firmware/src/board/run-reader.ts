@@ -34,23 +34,15 @@ export function runReader(): void {
   const flash: Flash = require('Storage');
   const cfg = flash.readJSON('bw.cfg', true) as { link?: string } | undefined;
   const which = (cfg && cfg.link) || BW_BOARD.link;
-  if (which === 'Serial1' && BW_BOARD.nfc === 'hsu') {
+  // "ble" is the Nordic UART Service; any other name but Serial2 means Serial1.
+  const port: EspruinoSerial = which === 'ble' ? Bluetooth : which === 'Serial2' ? Serial2 : Serial1;
+  if (port === Serial1 && BW_BOARD.nfc === 'hsu') {
     sys.log(
       'badgewire: Serial1 drives the PN532 on ' + BW_BOARD.name + '; use "link":"ble". Refusing to run.',
     );
     return;
   }
-  let port: EspruinoSerial = Bluetooth;
-  let chunk = 20;
-  if (which === 'Serial2') {
-    Serial2.setup(BW_BOARD.baud, { rx: BW_BOARD.linkRx, tx: BW_BOARD.linkTx });
-    port = Serial2;
-    chunk = 512;
-  } else if (which !== 'ble') {
-    Serial1.setup(BW_BOARD.baud, { rx: BW_BOARD.linkRx, tx: BW_BOARD.linkTx });
-    port = Serial1;
-    chunk = 512;
-  }
+  if (port !== Bluetooth) port.setup(BW_BOARD.baud, { rx: BW_BOARD.linkRx, tx: BW_BOARD.linkTx });
   let bus: Pn532Bus;
   // BW_BOARD.nfc is the profile's wiring, fixed at build time, so the bundle carries only one bus driver.
   if (BW_BOARD.nfc === 'i2c') {
@@ -68,7 +60,8 @@ export function runReader(): void {
       out: espruinoOutputs(),
       clock: espruinoClock,
       sys: sys,
-      link: serialLink(port, chunk),
+      // BLE writes at most MTU-3 bytes (protocol frame/ble.ts); a UART takes a whole frame.
+      link: serialLink(port, port === Bluetooth ? 20 : 512),
       aes: aes,
       rnd: espruinoRandom,
     },

@@ -17,6 +17,9 @@ export type SerialName = 'Serial1' | 'Serial2' | 'Bluetooth' | 'USB';
 
 export interface EspruinoDeviceOptions {
   board: BoardName;
+  /** Overrides the board's native AES: true models a custom Espruino build with crypto.AES on a board whose stock
+   * firmware has none (MDBT42Q), false a build without it. */
+  aes?: boolean;
   clock: VirtualClock;
   /** Storage chip; pass the same one to a new device to model a board swap. Default: a blank board-size chip. */
   flash?: VirtualFlash;

@@ -69,7 +69,7 @@ export class EspruinoDevice {
   private boot_: BootState | undefined;
 
   constructor(opts: EspruinoDeviceOptions) {
-    this.board = BOARDS[opts.board];
+    this.board = opts.aes === undefined ? BOARDS[opts.board] : { ...BOARDS[opts.board], aes: opts.aes };
     this.clock = opts.clock;
     this.flash = opts.flash ?? new VirtualFlash(this.board.storageBytes);
     this.storage = new FlashStorage(this.flash);

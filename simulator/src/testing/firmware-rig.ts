@@ -59,12 +59,13 @@ export interface ReaderRig {
 export function readerDevice(
   code: string,
   clock: VirtualClock,
-  opts: { flash?: VirtualFlash; provision?: boolean; board?: BoardName; link?: string },
+  opts: { flash?: VirtualFlash; provision?: boolean; board?: BoardName; link?: string; aes?: boolean },
 ) {
   const chip = new VirtualPn532();
   const flash = opts.flash ?? new VirtualFlash(40 * 1024);
   const dev = new EspruinoDevice({
     board: opts.board ?? 'puckjs',
+    aes: opts.aes,
     clock,
     flash,
     seed: 3,
