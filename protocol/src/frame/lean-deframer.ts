@@ -31,21 +31,25 @@ export function leanDeframer(f: (payload: Uint8Array | null) => void): LeanDefra
           l = c - 1;
           z = c < 255;
         }
-        if (v < 0 || n > 514) continue;
-        if (n < 514) b[n++] = v;
-        else {
-          n++;
-          f(null);
+        if (v >= 0) {
+          if (n < 514) b[n++] = v;
+          else if (n < 515) {
+            // n stays at 515, so the check at the delimiter costs no more than for a full frame.
+            n++;
+            f(null);
+          }
         }
       } else if (b) {
         // The state is settled before the callback runs; an overflowed frame was reported already.
-        const d = b;
         const m = n - 2;
-        const bad = l || m < 1 || leanCrc(d, m) !== ((d[m] as number) | ((d[m + 1] as number) << 8));
+        const x =
+          l || m < 1 || leanCrc(b, m) !== ((b[m] as number) | ((b[m + 1] as number) << 8))
+            ? null
+            : new Uint8Array(b.subarray(0, m));
         b = null;
         n = l = 0;
         z = false;
-        if (m < 513) f(bad ? null : new Uint8Array(d.subarray(0, m)));
+        if (m < 513) f(x);
       }
     }
   };

@@ -26,7 +26,8 @@ export function encodeFrame(p: Uint8Array): Uint8Array {
   let at = 0;
   let o = 1;
   for (let i = 0; i < n + 2; i++) {
-    const v = i < n ? (p[i] as number) : i > n ? crc >> 8 : crc & 255;
+    // The payload, then the CRC least significant byte first.
+    const v = i < n ? (p[i] as number) : (crc >> (8 * (i - n))) & 255;
     if (v) out[o++] = v;
     // A zero ends a block; so do 254 data bytes, unless they end the input (canonical COBS, cobs.ts).
     if (!v || (o - at > 254 && i <= n)) {
