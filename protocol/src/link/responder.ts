@@ -61,8 +61,8 @@ export interface Responder {
   s: LeanSession | null;
   /** The pending handshake (AUTH sent, waiting for CONFIRM). */
   p: LeanSession | null;
-  /** When the last HELLO was answered (each costs a key derivation: at most one per 200 ms). */
-  lh: number;
+  /** When the last HELLO was answered (each costs a key derivation: at most one per 200 ms); unset before one. */
+  lh?: number;
 }
 
 /** What one packet from the host produced: ReaderChannel's ChannelStep with the failure as its code (0: none). */
@@ -95,8 +95,6 @@ export function responder(
     info: info,
     s: null,
     p: null,
-    // Far enough in the past for any clock; an integer, so Espruino stores it inline (a double costs a JsVar).
-    lh: -1e9,
   });
 }
 
@@ -161,7 +159,8 @@ function promote(r: Responder, p: LeanSession, now: number, st: LeanStep): numbe
 function onHello(r: Responder, b: Uint8Array, now: number, st: LeanStep): number {
   const lo = b[6] as number;
   if (lo < 1 || (b[7] as number) < lo) return E_CH_MALFORMED;
-  if (now - r.lh < 200) return E_CH_STATE;
+  // Before the first HELLO `lh` is undefined, and the NaN difference compares false.
+  if (now - (r.lh as number) < 200) return E_CH_STATE;
   r.lh = now;
   // This implementation speaks record version 1 only: a HELLO whose range starts above it has no common version.
   if (lo > 1) return -E_CH_VERSION;
@@ -195,12 +194,13 @@ function onHello(r: Responder, b: Uint8Array, now: number, st: LeanStep): number
   x.set(nr, 37);
   const k = new Uint8Array(176);
   const sk = cmacSubkeys(aes, r.key);
-  for (let i = 0; i < 176; i += 16) {
-    x[0] = (x[0] as number) + 1;
-    k.set(cmacLean(aes, sk, x), i);
-  }
   const m: Uint8Array[] = [];
-  for (let i = 0; i < 3; i++) m[i] = cmacSubkeys(aes, k.subarray(64 * i, 64 * i + 32));
+  for (let i = 0; i < 176; i += 16) {
+    x[0] = i / 16 + 1;
+    k.set(cmacLean(aes, sk, x), i);
+    // K_conf, K_mac_h2r and K_mac_r2h are k[64j, 64j + 32): each is whole after its second block.
+    if (i % 64 === 16) m.push(cmacSubkeys(aes, k.subarray(i - 16, i + 16)));
+  }
   h.set(cmacLean(aes, m[0] as Uint8Array, h).subarray(0, 8), o + an);
   h[0] = 72;
   h[o - 2] = (an + 8) >> 8;
