@@ -40,12 +40,13 @@ export function leanDeframer(f: (payload: Uint8Array | null) => void): LeanDefra
           }
         }
       } else if (b) {
-        // The state is settled before the callback runs; an overflowed frame was reported already.
+        // The state is settled before the callback runs; an overflowed frame was reported already. The payload
+        // is a view of this frame's own buffer (the next frame gets a new one), so it needs no copy.
         const m = n - 2;
         const x =
           l || m < 1 || leanCrc(b, m) !== ((b[m] as number) | ((b[m + 1] as number) << 8))
             ? null
-            : new Uint8Array(b.subarray(0, m));
+            : b.subarray(0, m);
         b = null;
         n = l = 0;
         z = false;

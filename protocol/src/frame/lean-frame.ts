@@ -11,7 +11,7 @@ export function leanCrc(b: Uint8Array, n: number): number {
   let c = 0x1d0f;
   for (let i = 0; i < n; i++) {
     c ^= (b[i] as number) << 8;
-    for (let k = 8; k--; ) c = (c << 1) ^ (c & 0x8000 ? 0x1021 : 0);
+    for (let k = 8; k--; ) c = (c << 1) ^ (c & 0x8000 && 0x1021);
   }
   return c & 0xffff;
 }
@@ -36,5 +36,6 @@ export function encodeFrame(p: Uint8Array): Uint8Array {
     }
   }
   out[at] = o - at;
-  return new Uint8Array(out.subarray(0, o + 1));
+  // A view, not a copy: `out` is this frame's own buffer, a few bytes longer than the frame at most.
+  return out.subarray(0, o + 1);
 }
