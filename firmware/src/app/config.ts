@@ -34,16 +34,15 @@ function num(v: unknown, dflt: number, lo: number, hi: number): number {
   return v === +(v as number) && (v as number) >= lo && (v as number) <= hi ? (v as number) : dflt;
 }
 
-/** `len` bytes from 2·len hex digits (either case), or null: no throw to catch, unlike the protocol's fromHex. */
+/**
+ * `len` bytes from 2·len hex digits (either case), or null: no throw to catch, unlike the protocol's fromHex. The
+ * pattern refuses anything but hex digits (sign, space, "x"), and anything that is not a string: a number, array or
+ * object reads as text with other characters, or without the length.
+ */
 function hexOf(v: unknown, len: number): Uint8Array | null {
-  if (typeof v !== 'string' || v.length !== len * 2) return null;
+  if (!/^[0-9a-f]*$/i.test(v as string) || (v as string).length !== len * 2) return null;
   const out = new Uint8Array(len);
-  for (let i = 0; i < v.length; i++) {
-    const d = parseInt(v[i] as string, 16);
-    // NaN fails the test: anything but a hex digit (sign, space, "x") makes the file unusable.
-    if (!(d >= 0)) return null;
-    out[i >> 1] = ((out[i >> 1] as number) << 4) | d;
-  }
+  for (let i = 0; i < len; i++) out[i] = parseInt((v as string).substr(i * 2, 2), 16);
   return out;
 }
 
@@ -53,10 +52,10 @@ function hexOf(v: unknown, len: number): Uint8Array | null {
  * is the host's business (its CONFIG names it); the reader does not read it.
  */
 export function loadConfig(flash: Flash): ReaderConfig | null {
-  const raw = flash.readJSON(CONFIG_FILE, true) as RawConfig | undefined;
-  const id = raw && hexOf(raw.id, 8);
-  const key = raw && hexOf(raw.key, 32);
-  return raw && id && key
+  const raw = (flash.readJSON(CONFIG_FILE, true) || {}) as RawConfig;
+  const id = hexOf(raw.id, 8);
+  const key = hexOf(raw.key, 32);
+  return id && key
     ? {
         id: id,
         key: key,

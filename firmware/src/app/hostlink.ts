@@ -65,7 +65,6 @@ export function hostLink(
   onMsg: (m: CborMap) => boolean,
   fault: (flag: number) => void,
 ): HostLink {
-  const me = { ch: ch } as HostLink;
   /** Next event seq to transmit. */
   let ptr = box.head;
   /** Highest host seq handled (for our ACKs). */
@@ -74,7 +73,7 @@ export function hostLink(
   let lastAck = 0;
 
   const online = (): boolean => {
-    return ch.s !== null && clock.now() - lastRx < t.dead;
+    return !!ch.s && clock.now() - lastRx < t.dead;
   };
 
   const tx = (packet: Uint8Array): boolean => {
@@ -115,15 +114,15 @@ export function hostLink(
     }
     const now = clock.now();
     const st = respond(ch, p, now);
-    for (let i = 0; i < st.send.length; i++) tx(st.send[i] as Uint8Array);
+    st.send.forEach(tx);
     if (st.fail) fault(FLAG_LINK);
     if (st.up) {
       ptr = box.head;
-      lastAck = now;
+      lastAck = lastRx = now;
       ack();
     }
-    if (st.up || st.body) lastRx = now;
     if (st.body) {
+      lastRx = now;
       const r = leanDecode(st.body);
       const m = r.ok && (r.value as CborMap);
       const seq = m && (m[1] as number);
@@ -151,39 +150,40 @@ export function hostLink(
   link.onClose(() => {
     // BLE disconnect or serial loss: the session is gone; events stay queued for the next one, which resends
     // them from the head.
-    ch.s = null;
-    ch.p = null;
+    ch.s = ch.p = null;
     df = leanDeframer(packet);
     box.spill();
   });
-  me.online = online;
-  me.event = (m: CborMap, hold: boolean) => {
-    m[1] = box.next;
-    box.store(leanEncode(m), hold && online());
-    pump();
-    return m[1] as number;
-  };
-  me.beat = (health: CborMap) => {
-    const now = clock.now();
-    // Held sightings go to flash once the host has made no acknowledgement progress for a retransmission
-    // timeout: while it keeps acknowledging, what is held is younger than one round trip.
-    if (now - lastAck >= t.rto) {
-      box.spill();
-      if (box.size() > 0) {
-        ptr = box.head;
-        lastAck = now;
-        // The queue may have dropped its oldest events while the session stayed up: re-announce where the
-        // retained events start, or the host waits for a seq that no longer exists (no handshake resets it).
-        // Without a session this ACK is not sent, and the next handshake resends from the head anyway.
-        ack();
-      }
-    }
-    if (ch.s) {
-      send(health);
+  return {
+    ch: ch,
+    online: online,
+    event: (m: CborMap, hold: boolean) => {
+      m[1] = box.next;
+      box.store(leanEncode(m), hold && online());
       pump();
-    }
-    // The clear "no session" ALERT (E_CH_NO_SESSION = 403) prompts the host to handshake.
-    else tx(alertPacket(403));
+      return m[1] as number;
+    },
+    beat: (health: CborMap) => {
+      const now = clock.now();
+      // Held sightings go to flash once the host has made no acknowledgement progress for a retransmission
+      // timeout: while it keeps acknowledging, what is held is younger than one round trip.
+      if (now - lastAck >= t.rto) {
+        box.spill();
+        if (box.size() > 0) {
+          ptr = box.head;
+          lastAck = now;
+          // The queue may have dropped its oldest events while the session stayed up: re-announce where the
+          // retained events start, or the host waits for a seq that no longer exists (no handshake resets it).
+          // Without a session this ACK is not sent, and the next handshake resends from the head anyway.
+          ack();
+        }
+      }
+      if (ch.s) {
+        send(health);
+        pump();
+      }
+      // The clear "no session" ALERT (E_CH_NO_SESSION = 403) prompts the host to handshake.
+      else tx(alertPacket(403));
+    },
   };
-  return me;
 }

@@ -5,7 +5,14 @@
  * answered locally with the "offline" pattern. Never holds anything but current rotating IDs, opaque tap
  * frames and its own configuration.
  */
-import { type CborMap, leanEncode, type Responder, type Result, responder } from '@badgewire/protocol/device';
+import {
+  type CborMap,
+  type CborValue,
+  leanEncode,
+  type Responder,
+  type Result,
+  responder,
+} from '@badgewire/protocol/device';
 import type {
   Advert,
   Aes128,
@@ -175,20 +182,22 @@ export function startReader(p: ReaderPorts, t: ReaderTuning, ver: string): Reade
     } else if (k === MSG_CHALLENGES) {
       const ttl = m[3] as number;
       const first = m[4] as number;
-      if (!Array.isArray(a) || ttl !== +ttl || first !== +first) return true;
+      if (ttl !== +ttl || first !== +first) return true;
       const exp = clock.now() + ttl * 1000;
-      for (let i = 0; i < a.length; i++) {
-        const x = a[i];
+      // Anything but a list of 8-byte challenges adds nothing (a byte string or a map has no such entries).
+      const list = a as CborValue[];
+      for (let i = 0; list && i < list.length; i++) {
+        const x = list[i];
         if (x instanceof Uint8Array && x.length === 8) {
-          chals.push(x);
           chalIds.push(first + i);
           chalExp.push(exp);
+          // Past the pool size the oldest goes.
+          if (chals.push(x) > t.pool) {
+            chals.shift();
+            chalIds.shift();
+            chalExp.shift();
+          }
         }
-      }
-      while (chals.length > t.pool) {
-        chals.shift();
-        chalIds.shift();
-        chalExp.shift();
       }
     } else if (k === MSG_CONFIG) {
       const f = m[6] as number;
@@ -231,9 +240,7 @@ export function startReader(p: ReaderPorts, t: ReaderTuning, ver: string): Reade
   // The closures above keep this call's scope for the reader's lifetime (Espruino keeps whole scopes): drop
   // the parsed config (link key included), the channel wrapper and the ports object, which nothing needs
   // from here on.
-  cfg = null as unknown as ReaderConfig;
-  ch = null;
-  p = null as unknown as ReaderPorts;
+  p = ch = cfg = null as never;
   beat();
   sys.log('badgewire reader ' + ver + ' running');
   return r;

@@ -15,9 +15,9 @@ import type { Advert } from '../ports';
 export function ephOffset(ad: Uint8Array): number {
   let at = -1;
   let len = 0;
-  if (ad.length > 31) return -1;
   for (let i = 0; i < ad.length && (len = ad[i] as number); i += len + 1) {
-    if (i + len >= ad.length) return -1;
+    // A structure past the end, or AD longer than a legacy advertisement (31 bytes), is not a badge frame.
+    if (i + len >= ad.length || ad.length > 31) return -1;
     if (ad[i + 1] === 0xff) {
       if (at >= 0 || len !== 20 || ad[i + 4] !== HDR_PRESENCE) return -1;
       at = i + 5;
@@ -51,7 +51,7 @@ export function sightings(windowMs: number, max: number): Sightings {
     // Forget expired entries first (the list is in arrival order, so they sit at the front).
     while (times.length && now - (times[0] as number) >= me.win) drop();
     // The EphID's 16 bytes as a string key (indexOf compares strings by value).
-    const key = String.fromCharCode.apply(null, a.data.subarray(at, at + 16) as unknown as number[]);
+    const key = String.fromCharCode.apply(0, a.data.subarray(at, at + 16) as unknown as number[]);
     if (keys.indexOf(key) >= 0) return false;
     if (keys.length >= max) drop();
     keys.push(key);

@@ -13,7 +13,7 @@
  */
 import type { Clock, NfcFrontEnd } from '../ports';
 import { NFC_ISODEP } from '../ports';
-import { challengeApdu, INS_READ, NDEF_MAX, TAP_LEN } from './apdu';
+import { INS_CHALLENGE, INS_READ, NDEF_MAX, TAP_LEN } from './apdu';
 import { FLAG_NFC, KIND_CHALLENGE, KIND_COUNTER, KIND_SUN } from './msg';
 
 export interface TapTuning {
@@ -60,8 +60,14 @@ export function taps(
    * One APDU of a read: `next` gets the response when it ends in 90 00 (and is `len` bytes long, when given);
    * otherwise the read fails, or goes on with `other` when the target answered with another status.
    */
-  const xfer = (cmd: Uint8Array, len: number, next: (r: Uint8Array) => void, other?: () => void): void => {
-    nfc.apdu(cmd, (e: number, r: Uint8Array | null) => {
+  const xfer = (
+    cmd: number[] | Uint8Array,
+    len: number,
+    next: (r: Uint8Array) => void,
+    other?: () => void,
+  ): void => {
+    // Commands are written as plain arrays (shorter in the bundle); the port takes bytes.
+    nfc.apdu(new Uint8Array(cmd), (e: number, r: Uint8Array | null) => {
       if (!e && r && r[r.length - 2] === 0x90 && !r[r.length - 1] && (!len || r.length === len)) next(r);
       else if (e || !other) fail();
       else other();
@@ -76,13 +82,13 @@ export function taps(
 
   /** NFC Forum T4T NDEF read (T4T §5.4): select app, select file E104, read NLEN, read the message. */
   const ndef = (): void => {
-    xfer(new Uint8Array([0, 0xa4, 4, 0, 7, 0xd2, 0x76, 0, 0, 0x85, 1, 1, 0]), 0, () => {
-      xfer(new Uint8Array([0, 0xa4, 0, 0x0c, 2, 0xe1, 0x04]), 0, () => {
+    xfer([0, 0xa4, 4, 0, 7, 0xd2, 0x76, 0, 0, 0x85, 1, 1, 0], 0, () => {
+      xfer([0, 0xa4, 0, 0x0c, 2, 0xe1, 0x04], 0, () => {
         // READ BINARY (00 B0 offset Le): NLEN at 0, then the message after it.
-        xfer(new Uint8Array([0, 0xb0, 0, 0, 2]), 4, (r: Uint8Array) => {
+        xfer([0, 0xb0, 0, 0, 2], 4, (r: Uint8Array) => {
           const n = ((r[0] as number) << 8) | (r[1] as number);
           if (n && n <= NDEF_MAX)
-            xfer(new Uint8Array([0, 0xb0, 0, 2, n]), n + 2, (r2: Uint8Array) => {
+            xfer([0, 0xb0, 0, 2, n], n + 2, (r2: Uint8Array) => {
               got(KIND_SUN, r2, null);
             });
           else fail();
@@ -103,17 +109,20 @@ export function taps(
       else if (!was || found !== NFC_ISODEP) done();
       else
         xfer(
-          new Uint8Array([0, 0xa4, 4, 0, 6, 0xf0, 0x42, 0x57, 0x54, 0x41, 0x50, 0]),
+          [0, 0xa4, 4, 0, 6, 0xf0, 0x42, 0x57, 0x54, 0x41, 0x50, 0],
           0,
           () => {
             const chal = takeChal();
-            xfer(
-              chal ? challengeApdu(chal) : new Uint8Array([0x80, INS_READ, 0, 0, TAP_LEN]),
-              TAP_LEN + 2,
-              (r) => {
-                got(chal ? KIND_CHALLENGE : KIND_COUNTER, r, chal);
-              },
-            );
+            // CHALLENGE (80 10 00 00 08 chal 21) or READ (80 12 00 00 21), as apdu.ts lists them.
+            const cmd = new Uint8Array(chal ? 14 : 5);
+            cmd.set([0x80, chal ? INS_CHALLENGE : INS_READ, 0, 0, chal ? 8 : TAP_LEN]);
+            if (chal) {
+              cmd.set(chal, 5);
+              cmd[13] = TAP_LEN;
+            }
+            xfer(cmd, TAP_LEN + 2, (r: Uint8Array) => {
+              got(chal ? KIND_CHALLENGE : KIND_COUNTER, r, chal);
+            });
           },
           ndef,
         );
