@@ -42,7 +42,7 @@ export function leanDecode(b: Uint8Array): Result<CborValue> {
     const ib = next();
     const major = ib >> 5;
     const ai = ib & 31;
-    // false, true
+    // false and true: the only simple values a host sends a reader (null is refused with text below).
     if ((ib | 1) === 0xf5) return ib > 0xf4;
     if (major === 3 || major > 5 || ai > 26) throw E_CBOR_UNSUPPORTED;
     let k = ai > 23 ? 1 << (ai - 24) : 0;
