@@ -279,14 +279,18 @@ export function respond(r: Responder, b: Uint8Array, now: number): LeanStep {
 /** Seals one record body for the host. */
 export function sealFor(r: Responder, body: Uint8Array, now: number): Result<Uint8Array> {
   const s = r.s;
-  if (!s) return fail(E_CH_NO_SESSION, -1);
-  if (now - s.t >= 90000000) {
-    r.s = null;
-    return fail(E_CH_EXPIRED, -1);
-  }
   const n = body.length;
-  if (!n || n > 498) return fail(E_CH_MALFORMED, n);
-  if (s.tx >= 0xffffffff) return fail(E_CH_COUNTER_EXHAUSTED, -1);
+  // One failure exit, without an offset (the reader only tests `ok`).
+  let e = E_CH_NO_SESSION;
+  if (s) {
+    e = 0;
+    if (now - s.t >= 90000000) {
+      r.s = null;
+      e = E_CH_EXPIRED;
+    } else if (!n || n > 498) e = E_CH_MALFORMED;
+    else if (s.tx >= 0xffffffff) e = E_CH_COUNTER_EXHAUSTED;
+  }
+  if (e || !s) return fail(e, -1);
   const c = ++s.tx;
   const out = new Uint8Array(n + 14);
   out[0] = 0x11;
