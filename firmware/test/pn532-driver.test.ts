@@ -10,6 +10,7 @@ import { E_APP_NFC_FRAME, E_APP_NFC_TIMEOUT, toHex } from '@badgewire/protocol';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type Pn532Bus, type Pn532Options, pn532 } from '../src/drivers/pn532';
+import { hsuBus, i2cBus } from '../src/drivers/pn532-bus';
 import {
   ACK_FRAME,
   decodePn532,
@@ -30,7 +31,7 @@ const RUNS = Number(process.env.FUZZ_RUNS ?? 100000);
 type Done = (err: number, data: Uint8Array | null) => void;
 
 /** The driver as it was before the byte diet: decodePn532 per frame, one result object each. */
-function referenceDriver(bus: Pn532Bus, clock: TinyClock, o: Pn532Options) {
+function referenceDriver(bus: Pn532Bus, hsu: boolean, clock: TinyClock, o: Pn532Options) {
   const stats = { timeouts: 0, bad: 0 };
   const st = { ready: false, rx: new Uint8Array(0) };
   let tg = 0;
@@ -123,8 +124,8 @@ function referenceDriver(bus: Pn532Bus, clock: TinyClock, o: Pn532Options) {
     send();
   };
   const init = (cb: (err: number) => void): void => {
-    const wake = new Uint8Array(bus.hsu ? 16 : 1);
-    if (bus.hsu) wake[0] = wake[1] = 0x55;
+    const wake = new Uint8Array(hsu ? 16 : 1);
+    if (hsu) wake[0] = wake[1] = 0x55;
     bus.write(wake);
     command(0x14, new Uint8Array([1, 0x14, 1]), (err) => {
       if (err) return cb(err);
@@ -203,7 +204,10 @@ function scriptedBus(answers: Answer[], hsu: boolean) {
   let w = 0;
   let clock: TinyClock | null = null;
   const bus: Pn532Bus = {
-    hsu,
+    wake: (hsu
+      ? hsuBus({ write: () => {}, onBytes: () => {} }, 1)
+      : i2cBus({ writeTo: () => {}, readFrom: () => new Uint8Array(0) }, 0)
+    ).wake,
     write(b) {
       log.push(`${clock?.now()} w ${toHex(b)}`);
       const a = answers[w++];
@@ -307,7 +311,7 @@ function drive(which: 'lean' | 'reference', answers: Answer[], ops: Op[], hsu: b
   const clock = new TinyClock();
   setClock(clock);
   const lean = which === 'lean' ? pn532(bus, clock, OPTS) : null;
-  const ref = which === 'reference' ? referenceDriver(bus, clock, OPTS) : null;
+  const ref = which === 'reference' ? referenceDriver(bus, hsu, clock, OPTS) : null;
   const drv = (lean ?? ref)!;
   const out: string[] = [];
   for (const op of ops) {
@@ -372,5 +376,53 @@ describe('PN532 driver: lean frame scan vs the full codec', () => {
       'nack',
     ])
       expect(seen).toContain(k);
+  });
+
+  it('wakes the chip with the bytes the manual gives for each wire', () => {
+    // I2C: one byte, the address match is what wakes; HSU: 55 55 and zeros (UM0701 §6.2.4, §7.2.11).
+    expect(toHex(i2cBus({ writeTo: () => {}, readFrom: () => new Uint8Array(0) }, 0x24).wake)).toBe('00');
+    expect(toHex(hsuBus({ write: () => {}, onBytes: () => {} }, 8).wake)).toBe('5555' + '00'.repeat(14));
+  });
+
+  it('writes the command frames of the manual, and encodePn532 bytes for any command and APDU', () => {
+    // UM0701-02 §6.2.1 and the command examples of §7: SAMConfiguration, InListPassiveTarget, GetFirmwareVersion.
+    const ok: Answer = {
+      parts: (cmd) => [ACK_FRAME, encodePn532(0xd5, Uint8Array.of(cmd + 1, 0))],
+      cuts: [],
+    };
+    const { bus, log, setClock } = scriptedBus([{ parts: () => [], cuts: [] }, ok, ok, ok, ok], false);
+    const clock = new TinyClock();
+    setClock(clock);
+    const drv = pn532(bus, clock, OPTS);
+    drv.detect(() => {});
+    clock.run(() => false);
+    drv.command(0x02, new Uint8Array(0), () => {});
+    clock.run(() => false);
+    const writes = log.filter((l) => l.includes(' w ')).map((l) => l.split(' ')[2]);
+    expect(writes).toContain('0000ff05fbd41401140102' + '00');
+    expect(writes).toContain('0000ff04fcd44a0100e100');
+    expect(writes).toContain('0000ff02fed4022a00');
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 255 }), fc.uint8Array({ maxLength: 252 }), (c, p) => {
+        const w: string[] = [];
+        const d = pn532(
+          { wake: new Uint8Array(1), write: (b) => w.push(toHex(b)), read: () => new Uint8Array(0) },
+          new TinyClock(),
+          OPTS,
+        );
+        d.command(c, p, () => {});
+        d.apdu(p.subarray(1), () => {});
+        // The second call finds the first in flight and fails at once, so only the command was written.
+        expect(w).toEqual([toHex(encodePn532(0xd4, Uint8Array.from([c, ...p])))]);
+        const d2 = pn532(
+          { wake: new Uint8Array(1), write: (b) => w.push(toHex(b)), read: () => new Uint8Array(0) },
+          new TinyClock(),
+          OPTS,
+        );
+        d2.apdu(p.subarray(1), () => {});
+        expect(w[1]).toBe(toHex(encodePn532(0xd4, Uint8Array.from([0x40, 0, ...p.subarray(1)]))));
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

@@ -20,15 +20,14 @@ export const PN532_ADDR = 0x24;
 
 export function i2cBus(i2c: I2cLike, addr: number): Pn532Bus {
   return {
-    hsu: false,
-    write: (b: Uint8Array) => {
-      i2c.writeTo(addr, b);
-    },
+    // The address match wakes the chip; the byte itself is lost (UM0701 §6.2.4).
+    wake: new Uint8Array(1),
+    write: (b: Uint8Array) => i2c.writeTo(addr, b),
     read: (max: number) => {
       const r = i2c.readFrom(addr, max + 1);
-      // Status byte bit 0: the chip has a frame ready; otherwise the rest of the read is meaningless.
-      if (r.length < 2 || ((r[0] as number) & 1) === 0) return new Uint8Array(0);
-      return new Uint8Array(r.subarray(1));
+      // Status byte bit 0: the chip has a frame ready; otherwise the rest of the read is meaningless and the
+      // view starts past its end (empty). The driver copies what it keeps.
+      return r.subarray((r[0] as number) & 1 ? 1 : max + 1);
     },
   };
 }
@@ -38,19 +37,19 @@ export function hsuBus(uart: UartLike, cap: number): Pn532Bus {
   const q = new Uint8Array(cap);
   let n = 0;
   uart.onBytes((b: Uint8Array) => {
-    for (let i = 0; i < b.length; i++) {
-      if (n < cap) q[n++] = b[i] as number;
-    }
+    for (let i = 0; i < b.length; i++) if (n < cap) q[n++] = b[i] as number;
   });
+  // 55 55 then zeros long enough for the oscillator to start (UM0701 §7.2.11, AN10609).
+  const wake = new Uint8Array(16);
+  wake[0] = wake[1] = 0x55;
   return {
-    hsu: true,
-    write: (b: Uint8Array) => {
-      uart.write(b);
-    },
+    wake: wake,
+    write: (b: Uint8Array) => uart.write(b),
     read: (max: number) => {
       const k = Math.min(max, n);
       const out = new Uint8Array(q.subarray(0, k));
-      for (let i = k; i < n; i++) q[i - k] = q[i] as number;
+      // A shift towards the start: Espruino's set copies forward, which is safe here.
+      q.set(q.subarray(k, n));
       n -= k;
       return out;
     },

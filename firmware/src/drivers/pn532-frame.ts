@@ -72,27 +72,6 @@ export function encodePn532(tfi: number, body: Uint8Array): Uint8Array {
 }
 
 /**
- * A host command frame `D4 cmd params…`: the driver's encoder, byte for byte encodePn532(TFI_HOST, [cmd, …params])
- * (pn532-frame.test.ts compares them) without the length check, since the driver's commands (one short APDU at
- * most) stay far below the 254-byte body limit.
- */
-export function encodeCommand(cmd: number, params: ArrayLike<number>): Uint8Array {
-  const n = params.length;
-  const out = new Uint8Array(n + 9);
-  out[2] = 0xff;
-  out[3] = n + 2;
-  // A Uint8Array store keeps the low 8 bits (Espruino too), so the negated checksums need no mask.
-  out[4] = -n - 2;
-  out[5] = TFI_HOST;
-  out[6] = cmd;
-  out.set(params, 7);
-  let sum = 0;
-  for (let i = 5; i < n + 7; i++) sum -= out[i] as number;
-  out[n + 7] = sum;
-  return out;
-}
-
-/**
  * Finds and decodes the first frame in `buf[start..end)`. The start code is `00 FF` (the leading 00 preamble
  * is optional, UM0701 §6.2.1.1). Bytes before it are garbage and count in `used`.
  */

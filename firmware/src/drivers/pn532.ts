@@ -15,10 +15,10 @@ import {
   CMD_IN_RELEASE,
   CMD_RF_CONFIG,
   CMD_SAM_CONFIG,
-  encodeCommand,
   NACK_FRAME,
   RX_MAX,
   TFI_CHIP,
+  TFI_HOST,
 } from './pn532-frame';
 
 /**
@@ -27,8 +27,8 @@ import {
  * returns at most `max` bytes.
  */
 export interface Pn532Bus {
-  /** true for HSU (UART): the wake-up needs the long 55 55 00… preamble. */
-  hsu?: boolean;
+  /** What wakes the chip on this wire, written before SAMConfiguration (pn532-bus.ts). */
+  wake: Uint8Array;
   write(b: Uint8Array): void;
   read(max: number): Uint8Array;
 }
@@ -166,17 +166,27 @@ export function pn532(bus: Pn532Bus, clock: Clock, o: Pn532Options): Pn532Driver
     cmd = c;
     // The receive buffer exists only while a command is in flight: between polls the reader holds none.
     me.rx = new Uint8Array(RX_MAX);
-    frame = encodeCommand(c, params);
+    // 00 00 FF LEN LCS D4 cmd params… DCS 00 (UM0701 §6.2.1.1), the bytes of encodePn532(TFI_HOST, …) without its
+    // length check: the longest command is one short APDU. A Uint8Array store keeps the low 8 bits (Espruino
+    // too), so the negated checksums need no mask.
+    const n = params.length;
+    frame = new Uint8Array(n + 9);
+    frame[2] = 0xff;
+    frame[3] = n + 2;
+    frame[4] = -n - 2;
+    frame[5] = TFI_HOST;
+    frame[6] = c;
+    frame.set(params, 7);
+    let sum = 0;
+    for (let i = 5; i < n + 7; i++) sum -= frame[i] as number;
+    frame[n + 7] = sum;
     left = o.tries;
     done = cb;
     send();
   };
 
   const init = (cb: (err: number) => void): void => {
-    // HSU wake-up (UM0701 §7.2.11 / AN10609): 55 55 then zeros long enough for the oscillator to start.
-    const wake = new Uint8Array(bus.hsu ? 16 : 1);
-    if (bus.hsu) wake[0] = wake[1] = 0x55;
-    bus.write(wake);
+    bus.write(bus.wake);
     // SAMConfiguration: normal mode, virtual-card timeout 1 s (0x14 × 50 ms), IRQ pin used. Then
     // RFConfiguration item 5 (MaxRetries): ATR 0xFF, PSL 1, passive activation 1, so a poll with no target
     // returns "0 targets" at once instead of waiting forever.
