@@ -104,11 +104,18 @@ export function alertPacket(code: number): Uint8Array {
   return new Uint8Array([0x11, 5, 0, 0, 0, 0, code >> 8, code]);
 }
 
-/** Constant-time: do the first 8 bytes of `t` equal the 8-byte tag at the end of `b`? */
-function tagOk(t: Uint8Array, b: Uint8Array): boolean {
+/**
+ * The 8-byte tag in the last 8 bytes of `b` (a packet or transcript) against the CMAC of the rest: whether they
+ * match, compared in constant time; with `put`, the tag is written there instead (seal, AUTH).
+ */
+function tag(aes: Aes128, sk: Uint8Array, b: Uint8Array, put?: boolean): boolean {
+  const t = cmacLean(aes, sk, b);
   const e = b.length - 8;
   let d = 0;
-  for (let i = 0; i < 8; i++) d |= (t[i] as number) ^ (b[e + i] as number);
+  for (let i = 0; i < 8; i++) {
+    d |= (t[i] as number) ^ (b[e + i] as number);
+    if (put) b[e + i] = t[i] as number;
+  }
   return !d;
 }
 
@@ -135,8 +142,7 @@ export function recCtr(aes: Aes128, s: LeanSession, d: number, c: number, src: U
 /** Opens a host-to-reader record under session `s` into `st.body`; 0, or the failure code. */
 function open(aes: Aes128, s: LeanSession, b: Uint8Array, c: number, st: LeanStep): number {
   if (c <= s.rx) return E_CH_REPLAY;
-  if (!tagOk(cmacLean(aes, s.m[1] as Uint8Array, b), b))
-    return ++s.f >= 8 ? E_CH_TOO_MANY_FAILURES : E_CH_TAG;
+  if (!tag(aes, s.m[1] as Uint8Array, b)) return ++s.f >= 8 ? E_CH_TOO_MANY_FAILURES : E_CH_TAG;
   s.rx = c;
   st.body = recCtr(aes, s, 1, c, b.subarray(6, b.length - 8));
   return 0;
@@ -201,7 +207,7 @@ function onHello(r: Responder, b: Uint8Array, now: number, st: LeanStep): number
     // K_conf, K_mac_h2r and K_mac_r2h are k[64j, 64j + 32): each is whole after its second block.
     if (i % 64 === 16) m.push(cmacSubkeys(aes, k.subarray(i - 16, i + 16)));
   }
-  h.set(cmacLean(aes, m[0] as Uint8Array, h).subarray(0, 8), o + an);
+  tag(aes, m[0] as Uint8Array, h, true);
   h[0] = 72;
   h[o - 2] = (an + 8) >> 8;
   h[o - 1] = an + 8;
@@ -264,7 +270,7 @@ function handle(r: Responder, b: Uint8Array, now: number, st: LeanStep): number 
   writeU32BE(m, l - 2, n - 8);
   m.set(p.h);
   m.set(b, l + 2);
-  return tagOk(cmacLean(r.aes, p.m[0] as Uint8Array, m), b) ? promote(r, p, now, st) : E_CH_HANDSHAKE;
+  return tag(r.aes, p.m[0] as Uint8Array, m) ? promote(r, p, now, st) : E_CH_HANDSHAKE;
 }
 
 /** Handles one packet from the host. */
@@ -297,7 +303,7 @@ export function sealFor(r: Responder, body: Uint8Array, now: number): Result<Uin
   out[1] = 4;
   writeU32BE(out, 2, c);
   out.set(recCtr(r.aes, s, 2, c, body), 6);
-  out.set(cmacLean(r.aes, s.m[2] as Uint8Array, out).subarray(0, 8), n + 6);
+  tag(r.aes, s.m[2] as Uint8Array, out, true);
   return ok(out);
 }
 
