@@ -303,7 +303,7 @@ const answer: fc.Arbitrary<Answer> = fc.oneof(
   },
 );
 
-const OPTS: Pn532Options = { pollMs: 5, ackMs: 15, respMs: 30, tries: 2 };
+const OPTS: Pn532Options = { pollMs: 5, ackMs: 10, respMs: 20, tries: 2 };
 type Op = 'detect' | 'apdu' | 'release' | 'version';
 
 function drive(which: 'lean' | 'reference', answers: Answer[], ops: Op[], hsu: boolean) {
@@ -345,9 +345,10 @@ describe('PN532 driver: lean frame scan vs the full codec', () => {
         (answers, ops, hsu) => {
           const a = drive('lean', answers, ops, hsu);
           const b = drive('reference', answers, ops, hsu);
-          expect(a.out).toEqual(b.out);
-          expect(a.log).toEqual(b.log);
-          expect(a.stats).toEqual(b.stats);
+          // One string per driver, compared cheaply; expect() reports the difference (this runs 100 000 times).
+          const x = [...a.out, ...a.log, a.stats.timeouts, a.stats.bad].join('\n');
+          const y = [...b.out, ...b.log, b.stats.timeouts, b.stats.bad].join('\n');
+          if (x !== y) expect(x).toBe(y);
         },
       ),
       { numRuns: RUNS },
