@@ -45,7 +45,7 @@ export interface HostLink {
    * the outbox's RAM window while the host is online (sightings); otherwise it is in flash before it is sent.
    */
   event(m: CborMap, hold: boolean): number;
-  /** Called every heartbeat period by the app with its health report (a HEARTBEAT map). */
+  /** Called every heartbeat period by the app with its health report (a HEARTBEAT map, seq 0). */
   beat(health: CborMap): void;
 }
 
@@ -86,14 +86,9 @@ export function hostLink(
     return r.ok && tx(r.value as Uint8Array);
   };
 
-  /** One unsequenced message. */
-  const send = (m: CborMap): void => {
-    m[1] = 0;
-    seal(leanEncode(m));
-  };
-
+  /** One unsequenced message (its map carries seq 0: key 1 is 0). */
   const ack = (): void => {
-    send({ 0: MSG_ACK, 2: got, 3: box.head - 1 });
+    seal(leanEncode({ 0: MSG_ACK, 1: 0, 2: got, 3: box.head - 1 }));
   };
 
   const pump = (): void => {
@@ -108,39 +103,37 @@ export function hostLink(
 
   /** One deframed packet, or null for a frame the deframer refused. */
   const packet = (p: Uint8Array | null): void => {
-    if (!p) {
-      fault(FLAG_LINK);
-      return;
-    }
-    const now = clock.now();
-    const st = respond(ch, p, now);
-    st.send.forEach(tx);
-    if (st.fail) fault(FLAG_LINK);
-    if (st.up) {
-      ptr = box.head;
-      lastAck = lastRx = now;
-      ack();
-    }
-    if (st.body) {
-      lastRx = now;
-      const r = leanDecode(st.body);
-      const m = r.ok && (r.value as CborMap);
-      const seq = m && (m[1] as number);
-      // `x === +x`: a number (not NaN), in fewer bytes than typeof on the board.
-      if (!m || m[0] !== +(m[0] as number) || seq !== +(seq as number)) fault(FLAG_LINK);
-      else if (m[0] === MSG_ACK) {
-        const d = m[2] as number;
-        if (d === +d) {
-          if (d >= box.head) lastAck = now;
-          box.ack(d);
-        }
-      } else if (onMsg(m) && seq > 0) {
-        // Handled (challenge pools and config in RAM, a new key in flash): acknowledge it as durable.
-        if (seq > got) got = seq;
+    if (p) {
+      const now = clock.now();
+      const st = respond(ch, p, now);
+      st.send.forEach(tx);
+      if (st.fail) fault(FLAG_LINK);
+      if (st.up) {
+        ptr = box.head;
+        lastAck = lastRx = now;
         ack();
       }
-    }
-    pump();
+      if (st.body) {
+        lastRx = now;
+        const r = leanDecode(st.body);
+        const m = r.ok && (r.value as CborMap);
+        const seq = m && (m[1] as number);
+        // `x === +x`: a number (not NaN), in fewer bytes than typeof on the board.
+        if (!m || m[0] !== +(m[0] as number) || seq !== +(seq as number)) fault(FLAG_LINK);
+        else if (m[0] === MSG_ACK) {
+          const d = m[2] as number;
+          if (d === +d) {
+            if (d >= box.head) lastAck = now;
+            box.ack(d);
+          }
+        } else if (onMsg(m) && seq > 0) {
+          // Handled (challenge pools and config in RAM, a new key in flash): acknowledge it as durable.
+          if (seq > got) got = seq;
+          ack();
+        }
+      }
+      pump();
+    } else fault(FLAG_LINK);
   };
 
   let df: LeanDeframer = leanDeframer(packet);
@@ -169,7 +162,7 @@ export function hostLink(
       // timeout: while it keeps acknowledging, what is held is younger than one round trip.
       if (now - lastAck >= t.rto) {
         box.spill();
-        if (box.size() > 0) {
+        if (box.size()) {
           ptr = box.head;
           lastAck = now;
           // The queue may have dropped its oldest events while the session stayed up: re-announce where the
@@ -179,7 +172,7 @@ export function hostLink(
         }
       }
       if (ch.s) {
-        send(health);
+        seal(leanEncode(health));
         pump();
       }
       // The clear "no session" ALERT (E_CH_NO_SESSION = 403) prompts the host to handshake.

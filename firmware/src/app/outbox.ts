@@ -68,7 +68,7 @@ export function outbox(flash: Flash, cap: number): Outbox {
   let h = m.h >>> 0;
   /** Every seq below this may have been used (persisted ahead of use). */
   let resv = m.r >>> 0;
-  if (!(h >= 1 && h <= resv)) h = resv = 1;
+  if (!h || h > resv) h = resv = 1;
   /**
    * Events not yet in flash, oldest first: `mem[i]` is seq next - mem.length + i (the RAM window). Everything
    * from the head up to there is in flash.

@@ -115,9 +115,7 @@ export function startReader(p: ReaderPorts, t: ReaderTuning, ver: string): Reade
   let ch: Result<Responder> | null = cfg && responder(p.aes, p.rnd, cfg.id, cfg.key, leanEncode({ 5: ver }));
   if (!ch || !ch.ok) {
     // The text is a literal here, not a module constant, so it stays in flash instead of holding RAM.
-    p.sys.log(
-      'badgewire: reader is not provisioned (E601): no valid bw.cfg in Storage. Run `badgewire provision` over USB.',
-    );
+    p.sys.log('badgewire: reader is not provisioned (E601): no valid bw.cfg. Run `badgewire provision`.');
     p.out.led(LED_RED, [2000]);
     return null;
   }
@@ -185,9 +183,8 @@ export function startReader(p: ReaderPorts, t: ReaderTuning, ver: string): Reade
       if (ttl !== +ttl || first !== +first) return true;
       const exp = clock.now() + ttl * 1000;
       // Anything but a list of 8-byte challenges adds nothing (a byte string or a map has no such entries).
-      const list = a as CborValue[];
-      for (let i = 0; list && i < list.length; i++) {
-        const x = list[i];
+      for (let i = 0; a && i < (a as CborValue[]).length; i++) {
+        const x = (a as CborValue[])[i];
         if (x instanceof Uint8Array && x.length === 8) {
           chalIds.push(first + i);
           chalExp.push(exp);
@@ -218,6 +215,7 @@ export function startReader(p: ReaderPorts, t: ReaderTuning, ver: string): Reade
     const h = sys.health();
     const m: CborMap = {
       0: MSG_HEARTBEAT,
+      1: 0,
       2: (ms() / 1000) | 0,
       4: h.flags | flags | (box.lost && FLAG_LOST),
       5: ver,

@@ -76,7 +76,8 @@ export function taps(
 
   /** The read's result, without the status word. */
   const got = (kind: number, r: Uint8Array, chal: Uint8Array | null): void => {
-    onTap(kind, new Uint8Array(r.subarray(0, r.length - 2)), chal);
+    // A view, not a copy: the app encodes it into the event at once.
+    onTap(kind, r.subarray(0, r.length - 2), chal);
     done();
   };
 
@@ -99,14 +100,13 @@ export function taps(
 
   const poll = (): void => {
     nfc.detect((err: number, found: number) => {
-      const was = armed;
       if (err) {
         fault(FLAG_NFC);
         return later(1000);
       }
-      armed = !found;
+      // Every step below continues on a timer or a callback, so `armed` is updated after them in time.
       if (!found) later(t.nfcPoll);
-      else if (!was || found !== NFC_ISODEP) done();
+      else if (!armed || found !== NFC_ISODEP) done();
       else
         xfer(
           [0, 0xa4, 4, 0, 6, 0xf0, 0x42, 0x57, 0x54, 0x41, 0x50, 0],
@@ -126,6 +126,7 @@ export function taps(
           },
           ndef,
         );
+      armed = !found;
     });
   };
 
