@@ -5,9 +5,9 @@
  * byte of code is flash (issue #4).
  *
  * Session state is the raw KDF output (one Uint8Array: K_conf ‖ K_enc_h2r ‖ K_mac_h2r ‖ K_enc_r2h ‖ K_mac_r2h ‖
- * sid, 167 bytes of 176) plus counters and the CMAC subkeys of the two record MAC keys: holding those saves one
- * native ECB call per record in each direction (a sighting is one record out and one ACK in), so a sighting
- * costs 4 AES calls, not 6. Only what a reader receives is parsed (HELLO, CONFIRM, RECORD, ALERT) and only what
+ * sid, 167 bytes of 176) plus counters and the CMAC subkeys of its three MAC keys (crypto/lean-cmac.ts): holding
+ * the record ones saves one native ECB call per record in each direction (a sighting is one record out and one
+ * ACK in), so a sighting costs 4 AES calls, not 6, and K_conf's serve both AUTH and CONFIRM. Only what a reader receives is parsed (HELLO, CONFIRM, RECORD, ALERT) and only what
  * it sends is built (AUTH, RECORD, ALERT). A failed step carries only its code: the reader acts on nothing but
  * "it failed" (hostlink.ts counts it), and the byte offsets stay with the host-side parsers.
  */
