@@ -15,7 +15,6 @@ import {
   CMD_IN_RELEASE,
   CMD_RF_CONFIG,
   CMD_SAM_CONFIG,
-  NACK_FRAME,
   RX_MAX,
   TFI_CHIP,
   TFI_HOST,
@@ -71,6 +70,13 @@ export interface Pn532Driver extends NfcFrontEnd {
   command(cmd: number, params: ArrayLike<number>, cb: Done): void;
 }
 
+/** b[i] + … + b[end - 1]: a frame's DCS makes the sum of TFI…DCS 0 mod 256 (UM0701 §6.2.1.1). */
+function sum(b: Uint8Array, i: number, end: number): number {
+  let t = 0;
+  while (i < end) t += b[i++] as number;
+  return t;
+}
+
 export function pn532(bus: Pn532Bus, clock: Clock, o: Pn532Options): Pn532Driver {
   const stats = { timeouts: 0, bad: 0 };
   // Assigned on return; the closures below run only after that.
@@ -84,7 +90,7 @@ export function pn532(bus: Pn532Bus, clock: Clock, o: Pn532Options): Pn532Driver
   let left: number;
   let phase: number;
   let due: number;
-  let done: Done | null = null;
+  let done: Done | null | undefined;
 
   const finish = (err: number, data: Uint8Array | null): void => {
     const cb = done as Done;
@@ -126,13 +132,11 @@ export function pn532(bus: Pn532Bus, clock: Clock, o: Pn532Options): Pn532Driver
       // kind: 0 NACK (ignored: the chip only resends on one), 1 ACK, 2 checksums good, 3 bad
       let k = 3;
       let u = s + 5;
-      if (!(n * l) && n + l === 255) k = n ? 0 : 1;
+      if (!(n * l) && n + l === 255) k = +!n;
       else if ((n + l) & 255 || !n) u = s + 2;
       else {
         u += n + 1;
-        let sum = 0;
-        for (let i = s + 4; i < u - 1; i++) sum += rx[i] as number;
-        if (!(sum & 255)) k = 2;
+        if (!(sum(rx, s + 4, u - 1) & 255)) k = 2;
       }
       if (u > rn) break;
       if (phase ? k > 1 : k === 1) {
@@ -143,7 +147,8 @@ export function pn532(bus: Pn532Bus, clock: Clock, o: Pn532Options): Pn532Driver
           // A wrong answer, or a second bad one, fails the command; the first bad one gets a NACK, which asks
           // the chip to send its response again (UM0701 §6.2.1.3).
           if (k === 2 || phase > 1) return finish(E_APP_NFC_FRAME, null);
-          bus.write(NACK_FRAME);
+          // NACK_FRAME, written out: a module-level array would hold RAM for the reader's lifetime.
+          bus.write(new Uint8Array([0, 0, 0xff, 0xff, 0, 0]));
         }
         phase++;
         due = clock.now() + o.respMs;
@@ -177,9 +182,7 @@ export function pn532(bus: Pn532Bus, clock: Clock, o: Pn532Options): Pn532Driver
     frame[5] = TFI_HOST;
     frame[6] = c;
     frame.set(params, 7);
-    let sum = 0;
-    for (let i = 5; i < n + 7; i++) sum -= frame[i] as number;
-    frame[n + 7] = sum;
+    frame[n + 7] = -sum(frame, 5, n + 7);
     left = o.tries;
     done = cb;
     send();
