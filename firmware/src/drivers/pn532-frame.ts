@@ -1,6 +1,7 @@
 /**
- * PN532 frame codec (PN532 User Manual UM0701-02 §6.2.1): pure bytes in, bytes out, shared by the firmware
- * driver and the simulator's chip emulator so both ends speak the same, byte-exact frames.
+ * PN532 frame codec (PN532 User Manual UM0701-02 §6.2.1): pure bytes in, bytes out. The simulator's chip
+ * emulator speaks through it; the firmware driver (pn532.ts) builds and scans the same frames inline, for bytes
+ * (issue #4), and pn532-driver.test.ts holds it to this codec. So both ends speak the same, byte-exact frames.
  *
  *   normal frame  00 00 FF LEN LCS TFI PD0..PDn DCS 00     LEN = |TFI..PDn|, LCS = -LEN, DCS = -(TFI+PD..)
  *   ACK           00 00 FF 00 FF 00
@@ -24,7 +25,7 @@ export const RX_MAX = 280;
 export const TFI_HOST = 0xd4;
 export const TFI_CHIP = 0xd5;
 
-/** Result kinds of `decodeFrame`. */
+/** Result kinds of `decodePn532`. */
 export const F_MORE = 0; // no complete frame yet: keep the bytes, read more
 export const F_ACK = 1;
 export const F_NACK = 2;
@@ -32,7 +33,7 @@ export const F_DATA = 3;
 export const F_ERROR = 4; // the chip's application-level error frame
 export const F_BAD = 5; // bad LCS/DCS/postamble: `used` bytes are to be dropped
 
-// Pure: a bundle that never sends one drops it (the reader only sends NACK).
+// Pure: a bundle that never uses one drops it (the driver writes its NACK out where it sends it).
 export const ACK_FRAME = /* @__PURE__ */ new Uint8Array([0, 0, 0xff, 0, 0xff, 0]);
 export const NACK_FRAME = /* @__PURE__ */ new Uint8Array([0, 0, 0xff, 0xff, 0, 0]);
 export const ERROR_FRAME = /* @__PURE__ */ new Uint8Array([0, 0, 0xff, 1, 0xff, 0x7f, 0x81, 0]);

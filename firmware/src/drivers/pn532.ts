@@ -118,8 +118,7 @@ export function pn532(bus: Pn532Bus, clock: Clock, o: Pn532Options): Pn532Driver
   const poll = () => {
     const rx = me.rx;
     const got = bus.read(phase ? RX_MAX - 1 : 6);
-    // Garbage is dropped as it is scanned, so a full buffer holds a frame longer than any the chip sends:
-    // restart from the new bytes (never more than asked, so they fit).
+    // Bytes that would overflow the buffer: restart from them (a bus returns no more than asked, so they fit).
     if (got.length > RX_MAX - rn) rn = 0;
     rx.set(got, rn);
     rn += got.length;
