@@ -224,8 +224,7 @@ function onRecord(r: Responder, b: Uint8Array, c: number, now: number, st: LeanS
     return -E_CH_EXPIRED;
   }
   const e = s ? open(r.aes, s, b, c, st) : -E_CH_NO_SESSION;
-  if (!e) return 0;
-  if (p) {
+  if (e && p) {
     // The CONFIRM may have been lost: a record that verifies under the pending keys confirms them.
     const q = open(r.aes, p, b, c, st);
     if (!q) return promote(r, p, now, st);
