@@ -25,6 +25,7 @@ import {
   sealFor,
 } from '@badgewire/protocol/device';
 import type { Clock, Link } from '../ports';
+import { LINK_WINDOW } from './limits';
 import { FLAG_LINK, MSG_ACK } from './msg';
 import type { Outbox } from './outbox';
 
@@ -49,11 +50,9 @@ export interface HostLink {
   beat(health: CborMap): void;
 }
 
-/** Events in flight at once. */
-const WINDOW = 4;
-
 /**
- * `onMsg` handles one host message; false when it could not be stored (no ACK, so the host resends it).
+ * `app.message` handles one host message; false when it could not be stored (no ACK, so the host resends it).
+ * It is called as a method, so a patched prototype (the leaky test variants) is what runs.
  * `fault` hears of every frame and record the link refused (a health flag).
  */
 export function hostLink(
@@ -62,7 +61,7 @@ export function hostLink(
   box: Outbox,
   clock: Clock,
   t: HostLinkTuning,
-  onMsg: (m: CborMap) => boolean,
+  app: { message(m: CborMap): boolean },
   fault: (flag: number) => void,
 ): HostLink {
   /** Next event seq to transmit. */
@@ -94,7 +93,7 @@ export function hostLink(
   const pump = (): void => {
     // The queue may have dropped or the host acknowledged events past the send pointer.
     if (ptr < box.head) ptr = box.head;
-    while (ch.s && ptr < box.next && ptr - box.head < WINDOW) {
+    while (ch.s && ptr < box.next && ptr - box.head < LINK_WINDOW) {
       const b = box.get(ptr);
       if (b && !seal(b)) return;
       ptr++;
@@ -126,7 +125,7 @@ export function hostLink(
             if (d >= box.head) lastAck = now;
             box.ack(d);
           }
-        } else if (onMsg(m) && seq > 0) {
+        } else if (app.message(m) && seq > 0) {
           // Handled (challenge pools and config in RAM, a new key in flash): acknowledge it as durable.
           if (seq > got) got = seq;
           ack();

@@ -17,21 +17,15 @@
  * the reader does not see again. Sightings are held only while no older event waits in flash, so what a power
  * cut loses is always the whole unacknowledged tail: the rebuilt queue then has no hole, and numbering resumes
  * past every lost seq. The meta record `bwq` ({h: scan start, r: seq reservation, lost}) is rewritten only
- * every RESERVE events: after a reboot the queue is rebuilt by scanning the slots between h and r, and
+ * every OUTBOX_RESERVE events: after a reboot the queue is rebuilt by scanning the slots between h and r, and
  * numbering resumes after the last record found (or at r when none is left, which the post-handshake ACK base
  * tells the host to skip to). A closure, not a class: locals minify, `this.x` does not (issue #4).
  */
 import { readU32BE, writeU32BE } from '@badgewire/protocol/device';
 import type { Flash } from '../ports';
+import { OUTBOX_RESERVE, OUTBOX_WINDOW } from './limits';
 
 const META = 'bwq';
-const RESERVE = 128;
-/**
- * Sightings held in RAM at most: a burst of badges passing the reader arrives faster than one round trip. Each
- * held sighting is ~60 bytes, about 9 JsVars, so a full window borrows ~300 of the pool until acknowledged.
- */
-const WINDOW = 32;
-
 interface Meta {
   h: number;
   r: number;
@@ -83,7 +77,7 @@ export function outbox(flash: Flash, cap: number): Outbox {
   /** Persists a new reservation once numbering reaches the old one. */
   const reserve = (): void => {
     if (me.next >= resv) {
-      resv = me.next + RESERVE;
+      resv = me.next + OUTBOX_RESERVE;
       flash.writeJSON(META, { h: me.head, r: resv, lost: me.lost });
     }
   };
@@ -143,7 +137,7 @@ export function outbox(flash: Flash, cap: number): Outbox {
     if (me.head < me.next - mem.length) hold = false;
     mem.push(bytes);
     me.next++;
-    if (!hold || mem.length > WINDOW) spill();
+    if (!hold || mem.length > OUTBOX_WINDOW) spill();
     return me.next - 1;
   };
   me.spill = spill;

@@ -142,7 +142,7 @@ export function startReader(p: ReaderPorts, t: ReaderTuning, ver: string): Reade
   const fault = (f: number): void => {
     flags |= f;
   };
-  const host = hostLink(p.link, ch.value, box, clock, t, (m: CborMap) => r.message(m), fault);
+  const host = hostLink(p.link, ch.value, box, clock, t, r, fault);
 
   const ms = (): number => {
     return (clock.now() - t0) >>> 0;
