@@ -230,7 +230,7 @@ export function pn532(bus: Pn532Bus, clock: Clock, o: Pn532Options): Pn532Driver
     });
   };
 
-  me = {
+  return (me = {
     ready: false,
     rx: new Uint8Array(0),
     stats: stats,
@@ -239,8 +239,7 @@ export function pn532(bus: Pn532Bus, clock: Clock, o: Pn532Options): Pn532Driver
     detect: detect,
     apdu: apdu,
     release: (cb: (err: number) => void) => command(CMD_IN_RELEASE, [0], (err) => cb(err)),
-  };
-  return me;
+  });
 }
 
 /** `new Pn532(bus, clock, o)`: the same driver for callers that construct it (the simulator's driver tests). */
