@@ -97,7 +97,7 @@ export class Reader {
   chals!: Uint8Array[];
   chalIds!: number[];
   /** Queues one tap event; `chal` is the challenge it answered (kind CHALLENGE). */
-  tap!: (kind: number, frame: Uint8Array, chal: Uint8Array | null) => void;
+  tap!: (kind: number, frame: Uint8Array, chal?: Uint8Array | null) => void;
   on!: (m: CborMap) => boolean;
 
   /** Acts on one host message; false only when a REKEY could not be stored (then it is not acknowledged). */
@@ -148,17 +148,16 @@ export function startReader(p: ReaderPorts, t: ReaderTuning, ver: string): Reade
     return (clock.now() - t0) >>> 0;
   };
 
-  /** The freshest unexpired challenge, or null (then the tap is counter-only and cannot open a door). */
-  const takeChal = (): Uint8Array | null => {
+  /** The freshest unexpired challenge, or none (then the tap is counter-only and cannot open a door). */
+  const takeChal = (): Uint8Array | undefined => {
     while (chals.length) {
       const c = chals.pop() as Uint8Array;
       usedId = chalIds.pop() as number;
       if ((chalExp.pop() as number) > clock.now()) return c;
     }
-    return null;
   };
 
-  r.tap = (kind: number, frame: Uint8Array, chal: Uint8Array | null): void => {
+  r.tap = (kind: number, frame: Uint8Array, chal?: Uint8Array | null): void => {
     const m: CborMap = { 0: MSG_TAP, 2: frame, 3: kind, 5: ms() };
     if (chal) m[4] = usedId;
     // Fail closed while the host is unreachable, and say so (the "offline" pattern): the tap is queued.

@@ -21,7 +21,7 @@ export interface TapTuning {
 }
 
 /** `kind` is KIND_CHALLENGE / KIND_COUNTER / KIND_SUN; `chal` is the challenge used (kind CHALLENGE). */
-export type OnTap = (kind: number, frame: Uint8Array, chal: Uint8Array | null) => void;
+export type OnTap = (kind: number, frame: Uint8Array, chal?: Uint8Array) => void;
 
 export interface Taps {
   /** Polling runs while true (from the start); clearing it stops the loop at its next turn. */
@@ -34,7 +34,7 @@ export function taps(
   clock: Clock,
   t: TapTuning,
   onTap: OnTap,
-  takeChal: () => Uint8Array | null,
+  takeChal: () => Uint8Array | undefined,
   fault: (flag: number) => void,
 ): Taps {
   const me = { running: true } as Taps;
@@ -75,7 +75,7 @@ export function taps(
   };
 
   /** The read's result, without the status word. */
-  const got = (kind: number, r: Uint8Array, chal: Uint8Array | null): void => {
+  const got = (kind: number, r: Uint8Array, chal?: Uint8Array): void => {
     // A view, not a copy: the app encodes it into the event at once.
     onTap(kind, r.subarray(0, r.length - 2), chal);
     done();
@@ -90,7 +90,7 @@ export function taps(
           const n = ((r[0] as number) << 8) | (r[1] as number);
           if (n && n <= NDEF_MAX)
             xfer([0, 0xb0, 0, 2, n], n + 2, (r2: Uint8Array) => {
-              got(KIND_SUN, r2, null);
+              got(KIND_SUN, r2);
             });
           else fail();
         });
