@@ -37,6 +37,6 @@ export function cmacLean(aes: Aes128, sk: Uint8Array, b: Uint8Array): Uint8Array
     m[n] = 128;
     o = 32;
   }
-  for (let i = 0; i < 16; i++) m[l + i] = (m[l + i] as number) ^ (sk[o + i] as number);
+  for (let i = 0; i < 16; i++) m[l + i]! ^= sk[o + i] as number;
   return aes.cbc(sk.subarray(48), new Uint8Array(16), m).subarray(l);
 }

@@ -202,7 +202,7 @@ function onHello(r: Responder, b: Uint8Array, now: number, st: LeanStep): number
   const sk = cmacSubkeys(aes, r.key);
   const m: Uint8Array[] = [];
   for (let i = 0; i < 176; i += 16) {
-    x[0] = i / 16 + 1;
+    x[0]!++;
     k.set(cmacLean(aes, sk, x), i);
     // K_conf, K_mac_h2r and K_mac_r2h are k[64j, 64j + 32): each is whole after its second block.
     if (i % 64 === 16) m.push(cmacSubkeys(aes, k.subarray(i - 16, i + 16)));
