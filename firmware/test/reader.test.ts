@@ -1,4 +1,5 @@
 import { encodeAdvertisement, fromHex, nobleAes, toHex } from '@badgewire/protocol';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SELECT_BW } from '../src/app/apdu';
 import {
@@ -311,5 +312,40 @@ describe('reader app on fake ports', () => {
     r.host.ch.reset();
     r.clock.advance(20000);
     expect(tapOnce()).toEqual(['led:1:100,100,100', 'beep:400']);
+  });
+
+  it('host messages with any field types never throw, never move the door, and leave the reader working', () => {
+    const r = rig();
+    connect(r);
+    const value = fc.oneof(
+      fc.integer({ min: -5, max: 40 }),
+      fc.double(),
+      fc.string({ maxLength: 4 }),
+      fc.boolean(),
+      fc.constant(null),
+      fc.uint8Array({ maxLength: 40 }),
+      fc.array(fc.oneof(fc.uint8Array({ minLength: 7, maxLength: 9 }), fc.integer()), { maxLength: 4 }),
+      // A plain object, as the lean CBOR decoder builds maps.
+      fc.dictionary(fc.nat(9).map(String), fc.integer(), { maxKeys: 3 }).map((d) => Object.assign({}, d)),
+    );
+    const type = fc.constantFrom(MSG_DECISION, MSG_CHALLENGES, MSG_CONFIG, 25, 23, 99);
+    const msg = fc.tuple(type, fc.array(fc.tuple(fc.integer({ min: 1, max: 9 }), value), { maxLength: 8 }));
+    fc.assert(
+      fc.property(msg, ([t, fields]) => {
+        const m: { [k: number]: unknown } = { 0: t };
+        for (const [k, v] of fields) m[k] = v;
+        // No tap was made, so no DECISION may act.
+        const ok = r.reader!.message(m as never);
+        expect(typeof ok).toBe('boolean');
+      }),
+      { numRuns: Math.min(Number(process.env.FUZZ_RUNS ?? 100000), 5000) },
+    );
+    expect(r.out.events.filter((e) => e.startsWith('relay'))).toEqual([]);
+    // Still forwarding, with the session it had, once a sane CONFIG is back (the random ones set the floor).
+    r.host.send({ 0: MSG_CONFIG, 1: 1, 2: 7, 3: 0, 4: 100, 5: 100, 6: -127, 7: 1000 });
+    r.clock.advance(100);
+    r.radio.scanning!.cb(advert(fromHex('00112233445566778899aabbccddeeff'), -30));
+    r.clock.advance(50);
+    expect(r.host.of(MSG_SIGHTING).length).toBeGreaterThanOrEqual(1);
   });
 });
