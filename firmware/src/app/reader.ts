@@ -108,22 +108,22 @@ export class Reader {
 
 /** Starts the reader, or refuses (null) with a console message when unprovisioned. */
 export function startReader(p: ReaderPorts, t: ReaderTuning, ver: string): Reader | null {
-  // Typed as found for the code after the refusal below, which runs only with a config.
-  let cfg = loadConfig(p.flash) as ReaderConfig;
-  // AUTH info is a CBOR map with HEARTBEAT's keys: 5 = firmware version (protocol encodeAuthInfo). The
-  // responder refuses a key the channel cannot use.
-  let ch: Result<Responder> | null = cfg && responder(p.aes, p.rnd, cfg.id, cfg.key, leanEncode({ 5: ver }));
-  if (!ch || !ch.ok) {
-    // The text is a literal here, not a module constant, so it stays in flash instead of holding RAM.
-    p.sys.log('badgewire: reader is not provisioned (E601): no valid bw.cfg. Run `badgewire provision`.');
-    p.out.led(LED_RED, [2000]);
-    return null;
-  }
   // The ports it uses after start, not the whole ports object (each binding held costs a JsVar).
   const clock = p.clock;
   const out = p.out;
   const sys = p.sys;
   const flash = p.flash;
+  // Typed as found for the code after the refusal below, which runs only with a config.
+  let cfg = loadConfig(flash) as ReaderConfig;
+  // AUTH info is a CBOR map with HEARTBEAT's keys: 5 = firmware version (protocol encodeAuthInfo). The
+  // responder refuses a key the channel cannot use.
+  let ch: Result<Responder> | null = cfg && responder(p.aes, p.rnd, cfg.id, cfg.key, leanEncode({ 5: ver }));
+  if (!ch || !ch.ok) {
+    // The text is a literal here, not a module constant, so it stays in flash instead of holding RAM.
+    sys.log('badgewire: reader is not provisioned (E601): no valid bw.cfg. Run `badgewire provision`.');
+    out.led(LED_RED, [2000]);
+    return null;
+  }
   const relayMs = cfg.relay;
   const r = new Reader();
   const box = (r.box = outbox(flash, t.cap));
