@@ -36,6 +36,10 @@ describe('board defines', () => {
     // I2C boards carry no HSU wake-up preamble handling; the HSU board carries no I2C bus.
     expect(puck.code).toContain('I2C1.setup(');
     expect(mdbt.code).not.toContain('I2C1');
+    // An nRF52 has one UART: Serial2 would be a ReferenceError there, so only the ESP32 bundle names it.
+    expect(puck.code).not.toContain('Serial2');
+    expect(mdbt.code).not.toContain('Serial2');
+    expect(esp.code).toContain('Serial2');
   });
 
   it('a BW_* name left in a bundle is a violation with its position', () => {

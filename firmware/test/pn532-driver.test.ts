@@ -205,7 +205,7 @@ function scriptedBus(answers: Answer[], hsu: boolean) {
   let clock: TinyClock | null = null;
   const bus: Pn532Bus = {
     wake: (hsu
-      ? hsuBus({ write: () => {}, onBytes: () => {} }, 1)
+      ? hsuBus({ write: () => {}, on: () => {} }, 1)
       : i2cBus({ writeTo: () => {}, readFrom: () => new Uint8Array(0) }, 0)
     ).wake,
     write(b) {
@@ -382,7 +382,7 @@ describe('PN532 driver: lean frame scan vs the full codec', () => {
   it('wakes the chip with the bytes the manual gives for each wire', () => {
     // I2C: one byte, the address match is what wakes; HSU: 55 55 and zeros (UM0701 §6.2.4, §7.2.11).
     expect(toHex(i2cBus({ writeTo: () => {}, readFrom: () => new Uint8Array(0) }, 0x24).wake)).toBe('00');
-    expect(toHex(hsuBus({ write: () => {}, onBytes: () => {} }, 8).wake)).toBe('5555' + '00'.repeat(14));
+    expect(toHex(hsuBus({ write: () => {}, on: () => {} }, 8).wake)).toBe('5555' + '00'.repeat(14));
   });
 
   it('writes the command frames of the manual, and encodePn532 bytes for any command and APDU', () => {

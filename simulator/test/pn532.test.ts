@@ -41,7 +41,14 @@ function rig(wire: 'i2c' | 'hsu') {
           { writeTo: (a, d) => chip.i2cWrite(a, d), readFrom: (a, n) => chip.i2cRead(a, n) },
           PN532_I2C_ADDR,
         )
-      : hsuBus({ write: (d) => chip.uartWrite(d), onBytes: (cb) => chip.uartOnTx(cb) }, 300);
+      : // Espruino delivers UART bytes as a string, one char per byte.
+        hsuBus(
+          {
+            write: (d) => chip.uartWrite(d),
+            on: (_ev, cb) => chip.uartOnTx((b) => cb(String.fromCharCode(...b))),
+          },
+          300,
+        );
   const drv = new Pn532(bus, clock, PN532_DEFAULTS);
   /** Runs a callback API to completion on virtual time. */
   function run<T extends unknown[]>(f: (cb: (...a: T) => void) => void, ms = 5000): T {

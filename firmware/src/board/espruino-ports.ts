@@ -4,7 +4,6 @@
  * digitalWrite/digitalPulse (outputs), process.memory/E.getErrorFlags/E.enableWatchdog (system). This folder
  * is the only code that touches Espruino globals.
  */
-import type { I2cLike, UartLike } from '../drivers/pn532-bus';
 import type {
   Advert,
   Aes128,
@@ -109,17 +108,18 @@ export function espruinoTag(): NfcTag {
   };
 }
 
-/** A Link over an Espruino Serial (Serial1, Serial2 or Bluetooth = the Nordic UART Service). */
-export function serialLink(port: EspruinoSerial, chunk: number): Link {
+/** A Link over an Espruino Serial (Serial1, Serial2) or Bluetooth (the Nordic UART Service) when `ble`. */
+export function serialLink(port: EspruinoSerial, ble: boolean): Link {
   let closeCb: ((code: number) => void) | null = null;
-  if (port === Bluetooth) {
+  if (ble) {
     NRF.on('disconnect', () => {
       if (closeCb) closeCb(2);
     });
   }
+  // BLE: writes of at most MTU-3 bytes (protocol frame/ble.ts); a UART takes a whole frame.
+  const chunk = ble ? 20 : 512;
   return {
     write: (b: Uint8Array) => {
-      // BLE: writes of at most MTU-3 bytes (protocol frame/ble.ts); serial takes any size.
       for (let i = 0; i < b.length; i += chunk) port.write(new Uint8Array(b.subarray(i, i + chunk)));
       return b.length;
     },
@@ -134,24 +134,6 @@ export function serialLink(port: EspruinoSerial, chunk: number): Link {
   };
 }
 
-export function i2cPort(i2c: EspruinoI2C): I2cLike {
-  return i2c;
-}
-
-export function uartPort(port: EspruinoSerial): UartLike {
-  return {
-    write: (d: Uint8Array) => {
-      port.write(d);
-    },
-    onBytes: (cb: (b: Uint8Array) => void) => {
-      port.on('data', (s: string) => {
-        cb(E.toUint8Array(s));
-      });
-    },
-  };
-}
-
-/** The board's pins are build-time constants (BW_BOARD): a test on an absent pin (-1) folds away. */
 export function espruinoOutputs(): Outputs {
   return {
     relay: (ms: number) => {

@@ -30,6 +30,8 @@ export interface BoardProfile {
   linkRx: number;
   linkTx: number;
   baud: number;
+  /** Hardware UARTs (Serial1..SerialN): an nRF52 has one, so `Serial2` must not appear in its bundle. */
+  uarts: number;
   badge: boolean;
 }
 
@@ -49,6 +51,7 @@ export function flatProfile(b: BoardProfile): FlatProfile {
     linkRx: b.linkRx,
     linkTx: b.linkTx,
     baud: b.baud,
+    uarts: b.uarts,
     badge: b.badge,
     relay: b.pins.relay,
     red: b.pins.red,
@@ -71,6 +74,7 @@ export const PUCKJS: BoardProfile = {
   linkRx: 1,
   linkTx: 2,
   baud: 115200,
+  uarts: 1,
   badge: true,
 };
 
@@ -86,6 +90,7 @@ export const MDBT42Q: BoardProfile = {
   linkRx: -1,
   linkTx: -1,
   baud: 115200,
+  uarts: 1,
   badge: true,
 };
 
@@ -101,6 +106,7 @@ export const ESP32: BoardProfile = {
   linkRx: 16,
   linkTx: 17,
   baud: 115200,
+  uarts: 2,
   badge: false,
 };
 

@@ -15,7 +15,6 @@ import {
   espruinoSystem,
   scanAdverts,
   serialLink,
-  uartPort,
 } from './espruino-ports';
 
 /** The board is the build's BW_BOARD (espruino.d.ts). */
@@ -34,15 +33,21 @@ export function runReader(): void {
   const flash: Flash = require('Storage');
   const cfg = flash.readJSON('bw.cfg', true) as { link?: string } | undefined;
   const which = (cfg && cfg.link) || BW_BOARD.link;
-  // "ble" is the Nordic UART Service; any other name but Serial2 means Serial1.
-  const port: EspruinoSerial = which === 'ble' ? Bluetooth : which === 'Serial2' ? Serial2 : Serial1;
-  if (port === Serial1 && BW_BOARD.nfc === 'hsu') {
+  // An nRF52 has one UART: where the PN532 holds it (HSU), BLE is the only host link.
+  if (BW_BOARD.nfc === 'hsu' && which !== 'ble') {
     sys.log(
       'badgewire: Serial1 drives the PN532 on ' + BW_BOARD.name + '; use "link":"ble". Refusing to run.',
     );
     return;
   }
-  if (port !== Bluetooth) port.setup(BW_BOARD.baud, { rx: BW_BOARD.linkRx, tx: BW_BOARD.linkTx });
+  // Written so that the build folds it: BLE only on an HSU board, no Serial2 on a one-UART board.
+  const ble = BW_BOARD.nfc === 'hsu' || which === 'ble';
+  const port: EspruinoSerial = ble
+    ? Bluetooth
+    : which === 'Serial2' && BW_BOARD.uarts > 1
+      ? Serial2
+      : Serial1;
+  if (!ble) port.setup(BW_BOARD.baud, { rx: BW_BOARD.linkRx, tx: BW_BOARD.linkTx });
   let bus: Pn532Bus;
   // BW_BOARD.nfc is the profile's wiring, fixed at build time, so the bundle carries only one bus driver.
   if (BW_BOARD.nfc === 'i2c') {
@@ -50,7 +55,7 @@ export function runReader(): void {
     bus = i2cBus(I2C1, PN532_ADDR);
   } else {
     Serial1.setup(115200, { rx: BW_BOARD.rx, tx: BW_BOARD.tx });
-    bus = hsuBus(uartPort(Serial1), 300);
+    bus = hsuBus(Serial1, 300);
   }
   const r = startReader(
     {
@@ -60,8 +65,7 @@ export function runReader(): void {
       out: espruinoOutputs(),
       clock: espruinoClock,
       sys: sys,
-      // BLE writes at most MTU-3 bytes (protocol frame/ble.ts); a UART takes a whole frame.
-      link: serialLink(port, port === Bluetooth ? 20 : 512),
+      link: serialLink(port, ble),
       aes: aes,
       rnd: espruinoRandom,
     },

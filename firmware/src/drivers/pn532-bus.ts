@@ -10,10 +10,10 @@ export interface I2cLike {
   readFrom(addr: number, n: number): Uint8Array;
 }
 
+/** A UART as Espruino's Serial objects are: received bytes arrive as a string, one char per byte. */
 export interface UartLike {
   write(data: Uint8Array): void;
-  /** Registers the receive handler; bytes arrive as numbers 0..255. */
-  onBytes(cb: (b: Uint8Array) => void): void;
+  on(ev: 'data', cb: (s: string) => void): void;
 }
 
 export const PN532_ADDR = 0x24;
@@ -32,12 +32,15 @@ export function i2cBus(i2c: I2cLike, addr: number): Pn532Bus {
   };
 }
 
-/** HSU: received bytes are queued (bounded) until the driver polls them. */
+/**
+ * HSU: received bytes are queued until the driver polls them, as the string Espruino delivers (no conversion per
+ * chunk, and a read leaves no stale copy behind: the old string is dropped). A chunk is dropped while `cap` bytes
+ * wait, so the queue stays under `cap` plus one chunk.
+ */
 export function hsuBus(uart: UartLike, cap: number): Pn532Bus {
-  const q = new Uint8Array(cap);
-  let n = 0;
-  uart.onBytes((b: Uint8Array) => {
-    for (let i = 0; i < b.length; i++) if (n < cap) q[n++] = b[i] as number;
+  let q = '';
+  uart.on('data', (s: string) => {
+    if (q.length < cap) q += s;
   });
   // 55 55 then zeros long enough for the oscillator to start (UM0701 §7.2.11, AN10609).
   const wake = new Uint8Array(16);
@@ -46,11 +49,9 @@ export function hsuBus(uart: UartLike, cap: number): Pn532Bus {
     wake: wake,
     write: (b: Uint8Array) => uart.write(b),
     read: (max: number) => {
-      const k = Math.min(max, n);
-      const out = new Uint8Array(q.subarray(0, k));
-      // A shift towards the start: Espruino's set copies forward, which is safe here.
-      q.set(q.subarray(k, n));
-      n -= k;
+      const out = new Uint8Array(max < q.length ? max : q.length);
+      for (let i = 0; i < out.length; i++) out[i] = q.charCodeAt(i);
+      q = q.substr(out.length);
       return out;
     },
   };
