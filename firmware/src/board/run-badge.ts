@@ -16,11 +16,7 @@ import {
 export function runBadge(): void {
   const aes = espruinoAes();
   if (!aes) {
-    console.log(
-      'badgewire: this Espruino build has no crypto.AES (stock ' +
-        BW_BOARD.name +
-        ' firmware). Refusing to run.',
-    );
+    console.log('badgewire: no crypto.AES (stock ' + BW_BOARD.name + ' firmware): not running');
     return;
   }
   startBadge(

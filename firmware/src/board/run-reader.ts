@@ -22,11 +22,7 @@ export function runReader(): void {
   const sys = espruinoSystem();
   const aes = espruinoAes();
   if (!aes) {
-    sys.log(
-      'badgewire: this Espruino build has no crypto.AES (stock ' +
-        BW_BOARD.name +
-        ' firmware). Refusing to run.',
-    );
+    sys.log('badgewire: no crypto.AES (stock ' + BW_BOARD.name + ' firmware): not running');
     return;
   }
   // Storage itself is the Flash port (ports.ts).
@@ -35,9 +31,7 @@ export function runReader(): void {
   const which = (cfg && cfg.link) || BW_BOARD.link;
   // An nRF52 has one UART: where the PN532 holds it (HSU), BLE is the only host link.
   if (BW_BOARD.nfc === 'hsu' && which !== 'ble') {
-    sys.log(
-      'badgewire: Serial1 drives the PN532 on ' + BW_BOARD.name + '; use "link":"ble". Refusing to run.',
-    );
+    sys.log('badgewire: Serial1 drives the PN532 on ' + BW_BOARD.name + ': set "link":"ble"');
     return;
   }
   // Written so that the build folds it: BLE only on an HSU board, no Serial2 on a one-UART board.
