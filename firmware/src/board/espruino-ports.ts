@@ -160,10 +160,9 @@ export function espruinoSystem(): System {
       // E.getErrorFlags names → health bits 1, 2, 4… in this order (the app treats LOW_MEMORY and MEMORY as
       // unhealthy); 128 for a name this list does not know. A literal here stays in flash, unlike a table.
       const names = 'LOW_MEMORY MEMORY FIFO_FULL BUFFER_FULL CALLBACK UART_OVERFLOW MEMORY_BUSY'.split(' ');
-      const fl = E.getErrorFlags();
       let f = 0;
-      for (let i = 0; i < fl.length; i++) {
-        const k = names.indexOf(fl[i] as string);
+      for (const n of E.getErrorFlags()) {
+        const k = names.indexOf(n);
         f |= k >= 0 ? 1 << k : 128;
       }
       return {
