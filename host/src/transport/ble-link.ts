@@ -7,6 +7,7 @@
 import type { Link } from '@badgewire/protocol';
 import type { Characteristic, Peripheral } from '@stoprocent/noble';
 import { CLOSE_LOCAL, CLOSE_LOST, CLOSE_REMOTE } from './errors';
+import { LinkEvents } from './link-events';
 
 export interface NobleLinkOptions {
   /** Largest write; capped by the negotiated MTU. Espruino's NUS takes 20 bytes per write by default. */
@@ -29,9 +30,7 @@ export class NobleLink implements Link {
   /** close() was called: flush the queue, then disconnect. */
   private ending = false;
   private closed = false;
-  private closeCode = -1;
-  private readonly dataCbs: ((chunk: Uint8Array) => void)[] = [];
-  private readonly closeCbs: ((code: number) => void)[] = [];
+  private readonly events = new LinkEvents();
   private readonly chunk: number;
   private readonly hwm: number;
   private readonly noAck: boolean;
@@ -52,7 +51,7 @@ export class NobleLink implements Link {
     this.onNotify = (data) => {
       if (this.closed || data.length === 0) return;
       const bytes = new Uint8Array(data.buffer, data.byteOffset, data.length);
-      for (const cb of this.dataCbs) cb(bytes);
+      this.events.data(bytes);
     };
     this.onDisconnect = (reason) => {
       this.ending = false;
@@ -81,16 +80,11 @@ export class NobleLink implements Link {
   }
 
   onData(cb: (chunk: Uint8Array) => void): void {
-    this.dataCbs.push(cb);
+    this.events.onData(cb);
   }
 
   onClose(cb: (code: number) => void): void {
-    if (this.closed) {
-      const code = this.closeCode;
-      setImmediate(() => cb(code));
-      return;
-    }
-    this.closeCbs.push(cb);
+    this.events.onClose(cb);
   }
 
   /** Sends what was accepted, then disconnects. The link is dead for the caller at once. */
@@ -161,10 +155,6 @@ export class NobleLink implements Link {
   private finish(code: number): void {
     if (this.closed) return;
     this.closed = true;
-    this.closeCode = code;
-    const cbs = this.closeCbs.splice(0);
-    setImmediate(() => {
-      for (const cb of cbs) cb(code);
-    });
+    this.events.close(code);
   }
 }

@@ -14,6 +14,7 @@ import { stat } from 'node:fs';
 import type { Clock, Link } from '@badgewire/protocol';
 import { SerialPort } from 'serialport';
 import { CLOSE_IDLE, CLOSE_LOCAL, CLOSE_LOST, serialOpenError } from './errors';
+import { LinkEvents } from './link-events';
 import { watchWriteStall } from './write-stall';
 
 export interface SerialLinkOptions {
@@ -43,9 +44,8 @@ export class SerialLink implements Link {
   readonly path: string;
   private pending = 0;
   private closed = false;
-  private notified = false;
-  private readonly dataCbs: ((chunk: Uint8Array) => void)[] = [];
-  private readonly closeCbs: ((code: number) => void)[] = [];
+  private readonly events = new LinkEvents();
+  /** The close code, reported to listeners once the port is released (notify). */
   private closeCode = -1;
   private lastRx: number;
   private idleTimer: number | undefined;
@@ -69,7 +69,7 @@ export class SerialLink implements Link {
       if (this.closed) return;
       this.lastRx = this.clock.now();
       const bytes = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length);
-      for (const cb of this.dataCbs) cb(bytes);
+      this.events.data(bytes);
     });
     port.on('close', () => {
       this.stopStallWatch();
@@ -100,16 +100,11 @@ export class SerialLink implements Link {
   }
 
   onData(cb: (chunk: Uint8Array) => void): void {
-    this.dataCbs.push(cb);
+    this.events.onData(cb);
   }
 
   onClose(cb: (code: number) => void): void {
-    if (this.notified) {
-      const code = this.closeCode;
-      setImmediate(() => cb(code));
-      return;
-    }
-    this.closeCbs.push(cb);
+    this.events.onClose(cb);
   }
 
   /**
@@ -147,13 +142,7 @@ export class SerialLink implements Link {
   }
 
   private notify(): void {
-    if (this.notified) return;
-    this.notified = true;
-    const code = this.closeCode;
-    const cbs = this.closeCbs.splice(0);
-    setImmediate(() => {
-      for (const cb of cbs) cb(code);
-    });
+    this.events.close(this.closeCode);
   }
 
   private armPresence(): void {

@@ -3,7 +3,7 @@
  * chunks of random size (split inside a write, merged across writes) from a seeded RNG, as a UART or BLE
  * link would, so framing code above is exercised against arbitrary chunking and failures replay by seed.
  */
-import { CLOSE_LOCAL, CLOSE_LOST, CLOSE_REMOTE } from '@badgewire/host';
+import { CLOSE_LOCAL, CLOSE_LOST, CLOSE_REMOTE, LinkEvents } from '@badgewire/host';
 import type { Link } from '@badgewire/protocol';
 
 export interface MemoryLinkOptions {
@@ -37,9 +37,7 @@ class MemoryEnd implements Link {
   /** close() was called: deliver what is queued, then tell the peer. */
   private ending = false;
   private scheduled = false;
-  private closeCode = -1;
-  private readonly dataCbs: ((chunk: Uint8Array) => void)[] = [];
-  private readonly closeCbs: ((code: number) => void)[] = [];
+  private readonly events = new LinkEvents();
 
   constructor(
     private readonly rand: () => number,
@@ -59,16 +57,11 @@ class MemoryEnd implements Link {
   }
 
   onData(cb: (chunk: Uint8Array) => void): void {
-    this.dataCbs.push(cb);
+    this.events.onData(cb);
   }
 
   onClose(cb: (code: number) => void): void {
-    if (this.closed) {
-      const code = this.closeCode;
-      setImmediate(() => cb(code));
-      return;
-    }
-    this.closeCbs.push(cb);
+    this.events.onClose(cb);
   }
 
   close(): void {
@@ -95,11 +88,7 @@ class MemoryEnd implements Link {
   private finish(code: number): void {
     if (this.closed) return;
     this.closed = true;
-    this.closeCode = code;
-    const cbs = this.closeCbs.splice(0);
-    setImmediate(() => {
-      for (const cb of cbs) cb(code);
-    });
+    this.events.close(code);
   }
 
   private schedule(): void {
@@ -162,7 +151,7 @@ class MemoryEnd implements Link {
 
   private receive(chunk: Uint8Array): void {
     if (this.closed) return;
-    for (const cb of this.dataCbs) cb(chunk);
+    this.events.data(chunk);
   }
 
   private remoteClosed(): void {
