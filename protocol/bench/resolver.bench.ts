@@ -9,28 +9,7 @@ import { ephId, slotOf } from '../src/badge/ephid';
 import { fastAes } from '../src/crypto/fast';
 import { MemoryCounterStore } from '../src/resolver/counters';
 import { Resolver } from '../src/resolver/resolver';
-import { report } from './report';
-
-/**
- * Process CPU time (user + system, all threads, so GC is included) in ms. The 2-core machine is shared with
- * other jobs; wall time would charge us for time we were descheduled, CPU time is what one core spends.
- */
-function cpuMs(): number {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1000;
-}
-/** Runs `fn` in batches of `batch` calls (reading the CPU clock is a system call) for at least minMs. */
-function timeIt(fn: () => void, minMs: number, batch = 256): { ops: number; ms: number } {
-  let ops = 0;
-  const t0 = cpuMs();
-  let t = t0;
-  while (t - t0 < minMs) {
-    for (let i = 0; i < batch; i++) fn();
-    ops += batch;
-    t = cpuMs();
-  }
-  return { ops: ops, ms: t - t0 };
-}
+import { cpuMs, report, cpuTimeIt as timeIt } from './report';
 
 const N = Number(process.env.BADGES ?? 100_000);
 const T0 = 1_800_000_000;
