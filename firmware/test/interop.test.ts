@@ -20,8 +20,9 @@ import {
 import { describe, expect, it } from 'vitest';
 import { SELECT_BW } from '../src/app/apdu';
 import { MSG_HEARTBEAT, MSG_SIGHTING, MSG_TAP } from '../src/app/msg';
+import { outbox } from '../src/app/outbox';
 import { READER_TUNING, startReader } from '../src/app/reader';
-import { NFC_ISODEP } from '../src/ports';
+import { NFC_ISODEP, NFC_NONE } from '../src/ports';
 import { FakeClock, FakeFlash, FakeOutputs, FakeRadio, FakeSystem } from './fakes';
 import { clockLinkPair, FakeNfc } from './harness';
 
@@ -89,6 +90,13 @@ function world(flash = new FakeFlash(), clock = new FakeClock(), hostKey = KEY) 
   return { clock, flash, pair, radio, nfc, out, reader, sess, got, faults, apply };
 }
 
+/** The reader's queue length as its latest HEARTBEAT reports it (key 7), one heartbeat period from now. */
+function queued(w: ReturnType<typeof world>): unknown {
+  w.clock.advance(READER_TUNING.hb);
+  const hb = w.got.filter((d) => d.msg[0] === MSG_HEARTBEAT);
+  return hb[hb.length - 1]?.msg[7];
+}
+
 describe('reader app ↔ protocol LinkSession host', () => {
   it('handshakes on the ALERT, delivers schema-valid events and heartbeats, and acts on a decision', () => {
     const w = world();
@@ -140,7 +148,7 @@ describe('reader app ↔ protocol LinkSession host', () => {
     expect(w.got.map((d) => d.seq).filter((s) => s > 0)).toEqual([1, 2]);
     // No schema or session faults on the host side, and the reader's queue drained.
     expect(w.faults).toEqual([]);
-    expect(w.reader.box.size()).toBe(0);
+    expect(queued(w)).toBe(0);
   });
 
   it('after a reader reboot the host gets the queued events exactly once', () => {
@@ -152,14 +160,15 @@ describe('reader app ↔ protocol LinkSession host', () => {
         rssi: -70,
       });
     w.clock.advance(10);
-    expect(w.reader.box.size()).toBe(3);
-    // The rebooted board runs none of the old reader's code: its poll loop stops rescheduling.
-    w.reader.taps.running = false;
-    const w2 = world(w.flash, w.clock);
+    // All three are in flash (an outbox reading the same Storage finds them).
+    expect(outbox(w.flash, READER_TUNING.cap).size()).toBe(3);
+    // The rebooted board runs none of the old reader's code: the new one has its own clock, and the old one's
+    // never advances again.
+    const w2 = world(w.flash);
     w2.clock.advance(8000);
     expect(w2.got.map((d) => d.seq).filter((s) => s > 0)).toEqual([1, 2, 3]);
     expect(w2.faults).toEqual([]);
-    expect(w2.reader.box.size()).toBe(0);
+    expect(queued(w2)).toBe(0);
   });
 });
 
@@ -198,7 +207,7 @@ describe('REKEY from the host', () => {
 });
 
 describe('large host messages', () => {
-  it('accepts a full 32-challenge pool (the schema maximum) and uses its ids', () => {
+  it('accepts a full 32-challenge pool (the schema maximum), keeps the newest 8 and uses their ids', () => {
     const w = world();
     w.clock.advance(6000);
     const list: Uint8Array[] = [];
@@ -208,7 +217,18 @@ describe('large host messages', () => {
     );
     w.clock.advance(200);
     expect(w.sess.q).toHaveLength(0);
-    expect(w.reader.chals).toHaveLength(READER_TUNING.pool);
-    expect(w.reader.chalIds[w.reader.chalIds.length - 1]).toBe(1031);
+    w.nfc.answer = (apdu) => {
+      if (toHex(apdu) === toHex(SELECT_BW)) return fromHex('9000');
+      return Uint8Array.from([0x12, ...new Uint8Array(32).fill(3), 0x90, 0]);
+    };
+    // One more tap than the pool holds, each after the badge left the field: the freshest challenge first.
+    for (let i = 0; i <= READER_TUNING.pool; i++) {
+      w.nfc.target = NFC_ISODEP;
+      w.clock.advance(400);
+      w.nfc.target = NFC_NONE;
+      w.clock.advance(400);
+    }
+    const used = w.got.filter((d) => d.msg[0] === MSG_TAP).map((d) => d.msg[4]);
+    expect(used).toEqual([1031, 1030, 1029, 1028, 1027, 1026, 1025, 1024, undefined]);
   });
 });

@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { ascii, fromHex, toHex } from '../src/bytes';
 import { crc16 } from '../src/frame/crc';
 import { encodeFrame as sharedEncodeFrame } from '../src/frame/frame';
-import { deframe, leanDeframer } from '../src/frame/lean-deframer';
+import { leanDeframer } from '../src/frame/lean-deframer';
 import { encodeFrame, leanCrc } from '../src/frame/lean-frame';
 import { FUZZ_RUNS } from './fuzz-util';
 import { sharedVector } from './vectors';
@@ -84,10 +84,7 @@ describe('lean encodeFrame = frame.ts encodeFrame', () => {
         const f = encodeFrame(p);
         expect(toHex(f)).toBe(toHex(sharedEncodeFrame(p)));
         const got: (string | null)[] = [];
-        deframe(
-          leanDeframer((x) => got.push(x && toHex(x))),
-          f,
-        );
+        leanDeframer((x) => got.push(x && toHex(x)))(f);
         expect(got).toEqual([toHex(p)]);
       }),
       { numRuns: RUNS },
@@ -105,11 +102,11 @@ describe('lean deframer', () => {
     // Too long: 515 decoded bytes, reported when the 515th arrives, not again at its delimiter.
     const long = new Uint8Array(520).fill(1);
     long[519] = 0;
-    deframe(d, new Uint8Array([0, 0]));
-    deframe(d, bad);
-    deframe(d, long);
-    deframe(d, good);
-    deframe(d, fromHex('0100')); // 1 decoded byte: too short for a CRC
+    d(new Uint8Array([0, 0]));
+    d(bad);
+    d(long);
+    d(good);
+    d(fromHex('0100')); // 1 decoded byte: too short for a CRC
     expect(got).toEqual([null, null, '0102', null]);
   });
 });

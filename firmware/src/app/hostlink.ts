@@ -14,7 +14,6 @@
 import {
   alertPacket,
   type CborMap,
-  deframe,
   encodeFrame,
   type LeanDeframer,
   leanDecode,
@@ -25,16 +24,9 @@ import {
   sealFor,
 } from '@badgewire/protocol/device';
 import type { Clock, Link } from '../ports';
-import { LINK_WINDOW } from './limits';
+import { DEAD_MS, LINK_WINDOW, RTO_MS } from './limits';
 import { FLAG_LINK, MSG_ACK } from './msg';
 import type { Outbox } from './outbox';
-
-export interface HostLinkTuning {
-  /** The host counts as unreachable after this long without an authenticated record, ms. */
-  dead: number;
-  /** Resend unacked events after this long without ACK progress, ms. */
-  rto: number;
-}
 
 export interface HostLink {
   /** The BW-SC reader role (protocol responder.ts); its session is `ch.s`. */
@@ -60,7 +52,6 @@ export function hostLink(
   ch: Responder,
   box: Outbox,
   clock: Clock,
-  t: HostLinkTuning,
   app: { message(m: CborMap): boolean },
   fault: (flag: number) => void,
 ): HostLink {
@@ -72,17 +63,20 @@ export function hostLink(
   let lastAck = 0;
 
   const online = (): boolean => {
-    return !!ch.s && clock.now() - lastRx < t.dead;
+    return !!ch.s && clock.now() - lastRx < DEAD_MS;
   };
 
   const tx = (packet: Uint8Array): boolean => {
     return link.write(encodeFrame(packet)) > 0;
   };
 
-  /** Seals and sends one record body; false without a session (sealFor refuses) or when the link is busy. */
+  /**
+   * Seals and sends one record body; false without a session (sealFor refuses with a code, a number without a
+   * length) or when the link is busy.
+   */
   const seal = (b: Uint8Array): boolean => {
-    const r = sealFor(ch, b, clock.now());
-    return r.ok && tx(r.value as Uint8Array);
+    const r = sealFor(ch, b, clock.now()) as Uint8Array;
+    return !!r.length && tx(r);
   };
 
   /** One unsequenced message (its map carries seq 0: key 1 is 0). */
@@ -114,8 +108,7 @@ export function hostLink(
       }
       if (st.body) {
         lastRx = now;
-        const r = leanDecode(st.body);
-        const m = r.ok && (r.value as CborMap);
+        const m = leanDecode(st.body) as CborMap | null;
         const seq = m && (m[1] as number);
         // `x === +x`: a number (not NaN), in fewer bytes than typeof on the board.
         if (!m || m[0] !== +(m[0] as number) || seq !== +(seq as number)) fault(FLAG_LINK);
@@ -137,7 +130,7 @@ export function hostLink(
 
   let df: LeanDeframer = leanDeframer(packet);
   link.onData((c: Uint8Array) => {
-    deframe(df, c);
+    df(c);
   });
   link.onClose(() => {
     // BLE disconnect or serial loss: the session is gone; events stay queued for the next one, which resends
@@ -159,7 +152,7 @@ export function hostLink(
       const now = clock.now();
       // Held sightings go to flash once the host has made no acknowledgement progress for a retransmission
       // timeout: while it keeps acknowledging, what is held is younger than one round trip.
-      if (now - lastAck >= t.rto) {
+      if (now - lastAck >= RTO_MS) {
         box.spill();
         if (box.size()) {
           ptr = box.head;

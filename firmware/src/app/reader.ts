@@ -5,14 +5,7 @@
  * answered locally with the "offline" pattern. Never holds anything but current rotating IDs, opaque tap
  * frames and its own configuration.
  */
-import {
-  type CborMap,
-  type CborValue,
-  leanEncode,
-  type Responder,
-  type Result,
-  responder,
-} from '@badgewire/protocol/device';
+import { type CborMap, type CborValue, leanEncode, responder } from '@badgewire/protocol/device';
 import type {
   Advert,
   Aes128,
@@ -25,12 +18,23 @@ import type {
   Scanner,
   System,
 } from '../ports';
-import { LED_RED } from '../ports';
+import { LED_GREEN, LED_RED } from '../ports';
 import { loadConfig, type ReaderConfig, saveKey } from './config';
-import { decide } from './door';
 import { hostLink } from './hostlink';
 import {
+  CHAL_POOL,
+  DEAD_MS,
+  DECIDE_MS,
+  HB_MS,
+  MIN_FREE,
+  NFC_POLL_MS,
+  OUTBOX_CAP,
+  RTO_MS,
+  WDT_S,
+} from './limits';
+import {
   FLAG_LOST,
+  MAX_RELAY_MS,
   MSG_CHALLENGES,
   MSG_CONFIG,
   MSG_DECISION,
@@ -39,9 +43,9 @@ import {
   MSG_SIGHTING,
   MSG_TAP,
 } from './msg';
-import { type Outbox, outbox } from './outbox';
+import { outbox } from './outbox';
 import { sightings } from './sightings';
-import { type Taps, taps } from './taps';
+import { taps } from './taps';
 
 export interface ReaderPorts {
   radio: Scanner;
@@ -71,16 +75,20 @@ export interface ReaderTuning {
   nfcPoll: number;
 }
 
+/**
+ * The reader's timings and sizes, for the tests and the board code that name them. The app uses the constants
+ * of limits.ts, which esbuild inlines: a tuning object would stay in the bundle and in RAM.
+ */
 export const READER_TUNING: ReaderTuning = {
-  hb: 5000,
-  dead: 16000,
-  rto: 4000,
-  cap: 64,
-  pool: 8,
-  decideMs: 10000,
-  minFree: 150,
-  wdt: 30,
-  nfcPoll: 200,
+  hb: HB_MS,
+  dead: DEAD_MS,
+  rto: RTO_MS,
+  cap: OUTBOX_CAP,
+  pool: CHAL_POOL,
+  decideMs: DECIDE_MS,
+  minFree: MIN_FREE,
+  wdt: WDT_S,
+  nfcPoll: NFC_POLL_MS,
 };
 
 export { FLAG_LINK, FLAG_LOST, FLAG_NFC } from './msg';
@@ -91,11 +99,6 @@ export { FLAG_LINK, FLAG_LOST, FLAG_NFC } from './msg';
  * test variants patch (firmware/test-variants/, test/audit-leaks.test.ts), with `tap`.
  */
 export class Reader {
-  box!: Outbox;
-  taps!: Taps;
-  /** Challenge pool: bytes and host ids (their expiry times stay inside the reader). */
-  chals!: Uint8Array[];
-  chalIds!: number[];
   /** Queues one tap event; `chal` is the challenge it answered (kind CHALLENGE). */
   tap!: (kind: number, frame: Uint8Array, chal?: Uint8Array | null) => void;
   on!: (m: CborMap) => boolean;
@@ -106,8 +109,11 @@ export class Reader {
   }
 }
 
-/** Starts the reader, or refuses (null) with a console message when unprovisioned. */
-export function startReader(p: ReaderPorts, t: ReaderTuning, ver: string): Reader | null {
+/**
+ * Starts the reader, or refuses (null) with a console message when unprovisioned. The tuning is READER_TUNING's
+ * values (limits.ts), built in: `_t` stays for the callers that pass it.
+ */
+export function startReader(p: ReaderPorts, _t: ReaderTuning, ver: string): Reader | null {
   // The ports it uses after start, not the whole ports object (each binding held costs a JsVar).
   const clock = p.clock;
   const out = p.out;
@@ -117,8 +123,8 @@ export function startReader(p: ReaderPorts, t: ReaderTuning, ver: string): Reade
   let cfg = loadConfig(flash) as ReaderConfig;
   // AUTH info is a CBOR map with HEARTBEAT's keys: 5 = firmware version (protocol encodeAuthInfo). The
   // responder refuses a key the channel cannot use.
-  let ch: Result<Responder> | null = cfg && responder(p.aes, p.rnd, cfg.id, cfg.key, leanEncode({ 5: ver }));
-  if (!ch || !ch.ok) {
+  const ch = cfg && responder(p.aes, p.rnd, cfg.id, cfg.key, leanEncode({ 5: ver }));
+  if (!ch) {
     // The text is a literal here, not a module constant, so it stays in flash instead of holding RAM.
     sys.log('badgewire: reader is not provisioned (E601): no valid bw.cfg. Run `badgewire provision`.');
     out.led(LED_RED, [2000]);
@@ -126,12 +132,10 @@ export function startReader(p: ReaderPorts, t: ReaderTuning, ver: string): Reade
   }
   const relayMs = cfg.relay;
   const r = new Reader();
-  const box = (r.box = outbox(flash, t.cap));
+  const box = outbox(flash, OUTBOX_CAP);
   const seen = sightings(cfg.dd, 32);
-  /** Challenge pool: bytes, host id, expiry (ms). */
-  const chals: Uint8Array[] = (r.chals = []);
-  const chalIds: number[] = (r.chalIds = []);
-  const chalExp: number[] = [];
+  /** Challenge pool, oldest first: [bytes, host id, expiry (ms)] each. */
+  const chals: [Uint8Array, number, number][] = [];
   /** The challenge id of the tap in progress, and the seq/time of the last tap event. */
   let usedId = 0;
   let tapSeq = 0;
@@ -142,7 +146,7 @@ export function startReader(p: ReaderPorts, t: ReaderTuning, ver: string): Reade
   const fault = (f: number): void => {
     flags |= f;
   };
-  const host = hostLink(p.link, ch.value, box, clock, t, r, fault);
+  const host = hostLink(p.link, ch, box, clock, r, fault);
 
   const ms = (): number => {
     return (clock.now() - t0) >>> 0;
@@ -151,9 +155,9 @@ export function startReader(p: ReaderPorts, t: ReaderTuning, ver: string): Reade
   /** The freshest unexpired challenge, or none (then the tap is counter-only and cannot open a door). */
   const takeChal = (): Uint8Array | undefined => {
     while (chals.length) {
-      const c = chals.pop() as Uint8Array;
-      usedId = chalIds.pop() as number;
-      if ((chalExp.pop() as number) > clock.now()) return c;
+      const c = chals.pop() as [Uint8Array, number, number];
+      usedId = c[1];
+      if (c[2] > clock.now()) return c[0];
     }
   };
 
@@ -175,7 +179,22 @@ export function startReader(p: ReaderPorts, t: ReaderTuning, ver: string): Reade
     const a = m[2];
     if (k === MSG_DECISION) {
       // Only an answer to the latest tap, while the host is reachable and the tap is fresh: never a stale one.
-      if (a === tapSeq && clock.now() - tapAt <= t.decideMs && host.online()) decide(out, relayMs, m);
+      // Then the relay pulse when granted (0: the configured one; capped, so a decision cannot hold the door
+      // open) and the DECISION's LED and buzzer pattern ids (the host engine's numbering,
+      // host/src/engine/codes.ts): LED 1 green, 2 amber, 3 red, 0 by the verdict; buzzer 0 silent, 1 short,
+      // 2 long. The tables are literals at their use: a module-level array would hold RAM, function text
+      // stays in flash.
+      if (a === tapSeq && clock.now() - tapAt <= DECIDE_MS && host.online()) {
+        const allow = m[3] === true;
+        const pulse = m[4] as number;
+        if (allow) out.relay(pulse === +pulse && pulse > 0 ? Math.min(pulse, MAX_RELAY_MS) : relayMs);
+        const c =
+          [LED_GREEN, LED_GREEN | LED_RED, LED_RED][(m[5] as number) - 1] || (allow ? LED_GREEN : LED_RED);
+        const z = [80, 400][(m[6] as number) - 1];
+        // Steady for green, blinking for anything else, so amber and red also read apart by eye.
+        out.led(c, c === LED_GREEN ? [800] : [200, 100, 200, 100, 200]);
+        if (z) out.beep([z]);
+      }
     } else if (k === MSG_CHALLENGES) {
       const ttl = m[3] as number;
       const first = m[4] as number;
@@ -184,16 +203,9 @@ export function startReader(p: ReaderPorts, t: ReaderTuning, ver: string): Reade
       // Anything but a list of 8-byte challenges adds nothing (a byte string or a map has no such entries).
       for (let i = 0; a && i < (a as CborValue[]).length; i++) {
         const x = (a as CborValue[])[i];
-        if (x instanceof Uint8Array && x.length === 8) {
-          chalIds.push(first + i);
-          chalExp.push(exp);
-          // Past the pool size the oldest goes.
-          if (chals.push(x) > t.pool) {
-            chals.shift();
-            chalIds.shift();
-            chalExp.shift();
-          }
-        }
+        // Past the pool size the oldest goes.
+        if (x instanceof Uint8Array && x.length === 8 && chals.push([x, first + i, exp]) > CHAL_POOL)
+          chals.shift();
       }
     } else if (k === MSG_CONFIG) {
       const f = m[6] as number;
@@ -204,7 +216,8 @@ export function startReader(p: ReaderPorts, t: ReaderTuning, ver: string): Reade
       // The new key is in flash before the channel uses it or the host hears the ACK; saveKey refuses an
       // unusable key. The running session continues, the next handshake uses this one.
       if (!saveKey(flash, a)) return false;
-      host.ch.key = new Uint8Array(a as Uint8Array);
+      // The decoder's byte strings are copies, so the channel may keep this one.
+      host.ch.key = a as Uint8Array;
     }
     return true;
   };
@@ -225,19 +238,18 @@ export function startReader(p: ReaderPorts, t: ReaderTuning, ver: string): Reade
     if (h.free >= 0) m[3] = h.free;
     host.beat(m);
     // Watchdog policy: kick only while memory is sound; a leak or a wedged interpreter ends in a reset.
-    if ((h.free < 0 || h.free >= t.minFree) && !(h.flags & 3)) sys.kick();
-    clock.setTimer(t.hb, beat);
+    if ((h.free < 0 || h.free >= MIN_FREE) && !(h.flags & 3)) sys.kick();
+    clock.setTimer(HB_MS, beat);
   };
 
-  sys.watchdog(t.wdt);
+  sys.watchdog(WDT_S);
   p.radio.scan(cfg.cid, cfg.si, cfg.sw, (a: Advert) => {
     if (seen.accept(a, clock.now())) host.event({ 0: MSG_SIGHTING, 2: a.data, 3: a.rssi, 4: ms() }, true);
   });
-  r.taps = taps(p.nfc, clock, t, r.tap, takeChal, fault);
+  taps(p.nfc, clock, r.tap, takeChal, fault);
   // The closures above keep this call's scope for the reader's lifetime (Espruino keeps whole scopes): drop
-  // the parsed config (link key included), the channel wrapper and the ports object, which nothing needs
-  // from here on.
-  p = ch = cfg = null as never;
+  // the parsed config (link key included) and the ports object, which nothing needs from here on.
+  p = cfg = null as never;
   beat();
   sys.log('badgewire reader ' + ver + ' running');
   return r;

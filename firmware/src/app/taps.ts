@@ -14,40 +14,33 @@
 import type { Clock, NfcFrontEnd } from '../ports';
 import { NFC_ISODEP } from '../ports';
 import { INS_CHALLENGE, INS_READ, NDEF_MAX, TAP_LEN } from './apdu';
+import { NFC_POLL_MS } from './limits';
 import { FLAG_NFC, KIND_CHALLENGE, KIND_COUNTER, KIND_SUN } from './msg';
-
-export interface TapTuning {
-  nfcPoll: number;
-}
 
 /** `kind` is KIND_CHALLENGE / KIND_COUNTER / KIND_SUN; `chal` is the challenge used (kind CHALLENGE). */
 export type OnTap = (kind: number, frame: Uint8Array, chal?: Uint8Array) => void;
 
-export interface Taps {
-  /** Polling runs while true (from the start); clearing it stops the loop at its next turn. */
-  running: boolean;
-}
-
-/** Starts polling; `fault` hears of every front-end error and failed read (a health flag). */
+/**
+ * Starts polling for the reader's lifetime (a test that reboots a reader gives the new one its own clock);
+ * `fault` hears of every front-end error and failed read (a health flag).
+ */
 export function taps(
   nfc: NfcFrontEnd,
   clock: Clock,
-  t: TapTuning,
   onTap: OnTap,
   takeChal: () => Uint8Array | undefined,
   fault: (flag: number) => void,
-): Taps {
-  const me = { running: true } as Taps;
+): void {
   let armed = true;
 
   const later = (ms: number): void => {
-    if (me.running) clock.setTimer(ms, poll);
+    clock.setTimer(ms, poll);
   };
 
   /** Releases the target and schedules the next poll. */
   const done = (): void => {
     nfc.release(() => {
-      later(t.nfcPoll);
+      later(NFC_POLL_MS);
     });
   };
 
@@ -105,7 +98,7 @@ export function taps(
         return later(1000);
       }
       // Every step below continues on a timer or a callback, so `armed` is updated after them in time.
-      if (!found) later(t.nfcPoll);
+      if (!found) later(NFC_POLL_MS);
       else if (!armed || found !== NFC_ISODEP) done();
       else
         xfer(
@@ -131,5 +124,4 @@ export function taps(
   };
 
   later(0);
-  return me;
 }

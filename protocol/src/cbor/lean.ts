@@ -6,21 +6,11 @@
  *
  * Decoded: unsigned and negative integers (heads of at most 4 bytes, shortest form), byte strings, false and
  * true, arrays and maps of at most 255 entries, maps with strictly ascending unsigned keys, containers nested
- * at most 8 deep, inputs of at most 512 bytes. Refused, with a 2xx code (coarser than mini.ts's: the reader
- * only counts a refused message): text, null, and everything mini.ts refuses; the host sends no text or null
- * to a reader (msg-schema.ts). Encoded: one level of map whose values are integers, byte strings, booleans or
- * ASCII text (the firmware version).
+ * at most 8 deep, inputs of at most 512 bytes. Refused, as null without a code (the reader only counts a
+ * refused message; mini.ts gives the typed 2xx failure host-side): text, null, and everything mini.ts refuses;
+ * the host sends no text or null to a reader (msg-schema.ts). Encoded: one level of map whose values are
+ * integers, byte strings, booleans or ASCII text (the firmware version).
  */
-import {
-  E_CBOR_DEPTH,
-  E_CBOR_NON_CANONICAL,
-  E_CBOR_TRAILING,
-  E_CBOR_TRUNCATED,
-  E_CBOR_UNSUPPORTED,
-  fail,
-  ok,
-  type Result,
-} from '../errors';
 import type { CborMap, CborValue } from './mini';
 
 /**
@@ -31,12 +21,15 @@ function shortest(v: number): number {
   return v < 24 ? v : v < 256 ? 24 : v < 65536 ? 25 : 26;
 }
 
-/** One item filling `b`, or a typed failure: every fault is thrown as its code and caught here once. */
-export function leanDecode(b: Uint8Array): Result<CborValue> {
+/**
+ * One item filling `b`, or null (never a decoded value: null is refused) when it is refused: every fault throws
+ * and is caught here once.
+ */
+export function leanDecode(b: Uint8Array): CborValue | null {
   let p = 0;
   const next = (): number => {
     if (p < b.length) return b[p++] as number;
-    throw E_CBOR_TRUNCATED;
+    throw 0;
   };
   const item = (depth: number): CborValue => {
     const ib = next();
@@ -44,41 +37,42 @@ export function leanDecode(b: Uint8Array): Result<CborValue> {
     const ai = ib & 31;
     // false and true: the only simple values a host sends a reader (null is refused with text below).
     if ((ib | 1) === 0xf5) return ib > 0xf4;
-    if (major === 3 || major > 5 || ai > 26) throw E_CBOR_UNSUPPORTED;
+    if (major === 3 || major > 5 || ai > 26) throw 0;
     let k = ai > 23 ? 1 << (ai - 24) : 0;
     let v = k ? 0 : ai;
     while (k--) v = v * 256 + next();
-    if (shortest(v) !== ai) throw E_CBOR_NON_CANONICAL;
+    if (shortest(v) !== ai) throw 0;
     if (major < 2) return major ? -1 - v : v;
     // A byte string running past the end leaves p past it: the next read or the final check refuses it.
     if (major === 2) return new Uint8Array(b.subarray(p, (p += v)));
-    if (depth > 7) throw E_CBOR_DEPTH;
-    if (v > 255) throw E_CBOR_UNSUPPORTED;
+    if (depth > 7 || v > 255) throw 0;
     // Arrays and maps in one loop: an array's keys are 0, 1, 2...; a map's must be unsigned integers that
     // ascend (anything else is not a number equal to itself, or not above the previous key).
     const c = (major > 4 ? {} : []) as CborMap;
     k = -1;
     while (v--) {
       const key = major > 4 ? item(depth + 1) : k + 1;
-      if (key !== +(key as number) || (key as number) <= k) throw E_CBOR_NON_CANONICAL;
+      if (key !== +(key as number) || (key as number) <= k) throw 0;
       c[(k = key as number)] = item(depth + 1);
     }
     return c;
   };
   try {
-    if (b.length > 512) throw E_CBOR_UNSUPPORTED;
-    const v = item(0);
-    return p === b.length ? ok(v) : fail(p > b.length ? E_CBOR_TRUNCATED : E_CBOR_TRAILING, p);
-  } catch (e) {
-    // Only codes are thrown above; an engine error (Espruino out of memory) still becomes a refusal.
-    return fail(+(e as number) || E_CBOR_UNSUPPORTED, p);
+    // Short of the end (trailing bytes) or past it (a byte string running over) is refused like the rest.
+    if (b.length < 513) {
+      const v = item(0);
+      if (p === b.length) return v;
+    }
+  } catch (_) {
+    // Faults above throw 0; an engine error (Espruino out of memory) is a refusal too.
   }
+  return null;
 }
 
 /**
  * Canonical bytes of a flat map (keys sorted, since Espruino enumerates integer keys in insertion order).
- * Values: integers in -2^32..2^32-1, byte strings, booleans, ASCII text; at most one record body (498 bytes).
- * Anything else is a caller bug (TypeError).
+ * Values: integers in -2^32..2^32-1, byte strings, booleans, ASCII text (not checked: non-ASCII text is
+ * mis-encoded); at most one record body (498 bytes). Anything else is a caller bug (TypeError).
  */
 export function leanEncode(m: CborMap): Uint8Array {
   // One record body at most; a typed array, because a plain Array costs a JsVar per element on Espruino.
@@ -106,8 +100,8 @@ export function leanEncode(m: CborMap): Uint8Array {
       n += v.length;
     } else if (v === v + '') {
       put(3, (v as string).length);
-      // Non-ASCII text, like any other bad value, pushes n past the limit that throws below.
-      for (const c of v as string) if ((o[n++] = c.charCodeAt(0)) > 127) n = 999;
+      // One byte per character: the only text is the firmware version, which the build holds to ASCII.
+      for (const c of v as string) o[n++] = c.charCodeAt(0);
     } else n = 999;
     if (n > 498) throw new TypeError('leanEncode: bad value');
   }

@@ -55,8 +55,3 @@ export function leanDeframer(f: (payload: Uint8Array | null) => void): LeanDefra
     }
   };
 }
-
-/** Feeds one chunk to `d` (the firmware's call; a deframer is also callable directly). */
-export function deframe(d: LeanDeframer, chunk: Uint8Array): void {
-  d(chunk);
-}

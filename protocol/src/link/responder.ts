@@ -19,7 +19,6 @@ import {
   E_CH_EXPIRED,
   E_CH_HANDSHAKE,
   E_CH_MALFORMED,
-  E_CH_NO_KEY,
   E_CH_NO_SESSION,
   E_CH_REPLAY,
   E_CH_STATE,
@@ -27,9 +26,6 @@ import {
   E_CH_TOO_MANY_FAILURES,
   E_CH_UNKNOWN_PACKET,
   E_CH_VERSION,
-  fail,
-  ok,
-  type Result,
 } from '../errors';
 import type { Aes128, Random } from '../ports';
 import { keyUsable } from './reader-channel';
@@ -65,37 +61,34 @@ export interface Responder {
   lh?: number;
 }
 
-/** What one packet from the host produced: ReaderChannel's ChannelStep with the failure as its code (0: none). */
+/**
+ * What one packet from the host produced: ReaderChannel's ChannelStep with the failure as its code (0: none),
+ * fields unset rather than null or false (the reader tests them for truth only), and without the code of a
+ * received ALERT: an unauthenticated hint the reader never acts on (it answers no ALERT; the host handshakes).
+ */
 export interface LeanStep {
   /** Packets to transmit, in order. */
   send: Uint8Array[];
-  /** The authenticated, decrypted body of a record, or null. */
-  body: Uint8Array | null;
+  /** The authenticated, decrypted body of a record. */
+  body?: Uint8Array;
   /** True when this input completed a handshake. */
-  up: boolean;
-  /** The code of a received ALERT (an unauthenticated hint). */
-  alert: number;
+  up?: boolean;
   fail: number;
 }
 
-/** The responder, or E_CH_NO_KEY without a usable key (an unprovisioned reader does not run the link). */
+/**
+ * The responder, or null without a usable key (ReaderChannel's E_CH_NO_KEY: an unprovisioned reader does not
+ * run the link). It keeps the arrays it is given (the reader's are its own, fresh from its config), and takes
+ * the reader id's length from the caller: the reader's config parses exactly 8 bytes (firmware config.ts).
+ */
 export function responder(
   aes: Aes128,
   rnd: Random,
   readerId: Uint8Array,
   key: Uint8Array,
   info: Uint8Array,
-): Result<Responder> {
-  if (!keyUsable(key) || readerId.length !== 8) return fail(E_CH_NO_KEY, -1);
-  return ok({
-    aes: aes,
-    rnd: rnd,
-    key: new Uint8Array(key),
-    id: new Uint8Array(readerId),
-    info: info,
-    s: null,
-    p: null,
-  });
+): Responder | null {
+  return keyUsable(key) ? { aes: aes, rnd: rnd, key: key, id: readerId, info: info, s: null, p: null } : null;
 }
 
 /** The clear ALERT (reader to host) carrying `code`: version 1, direction bit set, type 5, counter 0. */
@@ -256,10 +249,8 @@ function handle(r: Responder, b: Uint8Array, now: number, st: LeanStep): number 
   if (c) return E_CH_MALFORMED;
   if (h >> 4 !== 1) return E_CH_VERSION;
   if (t === 1) return onHello(r, b, now, st);
-  if (t === 5) {
-    st.alert = ((b[6] as number) << 8) | (b[7] as number);
-    return 0;
-  }
+  // An ALERT is accepted and not acted on (see LeanStep).
+  if (t === 5) return 0;
   const p = r.p;
   if (!p) return E_CH_STATE;
   // tagH = CMAC(K_conf, "H" ‖ len‖HELLO ‖ len‖AUTH ‖ len‖CONFIRM-without-tag); a forged one leaves p in place.
@@ -274,28 +265,27 @@ function handle(r: Responder, b: Uint8Array, now: number, st: LeanStep): number 
 
 /** Handles one packet from the host. */
 export function respond(r: Responder, b: Uint8Array, now: number): LeanStep {
-  const st: LeanStep = { send: [], body: null, up: false, alert: 0, fail: 0 };
+  const st = { send: [] } as unknown as LeanStep;
   let c = handle(r, b, now, st);
   if (c < 0) st.send.push(alertPacket((c = -c)));
   st.fail = c;
   return st;
 }
 
-/** Seals one record body for the host. */
-export function sealFor(r: Responder, body: Uint8Array, now: number): Result<Uint8Array> {
+/**
+ * One record body sealed for the host: the packet, or the failure code (ReaderChannel's, without an offset: the
+ * reader only tests which one it got).
+ */
+export function sealFor(r: Responder, body: Uint8Array, now: number): Uint8Array | number {
   const s = r.s;
   const n = body.length;
-  // One failure exit, without an offset (the reader only tests `ok`).
-  let e = E_CH_NO_SESSION;
-  if (s) {
-    e = 0;
-    if (now - s.t >= 90000000) {
-      r.s = null;
-      e = E_CH_EXPIRED;
-    } else if (!n || n > 498) e = E_CH_MALFORMED;
-    else if (s.tx >= 0xffffffff) e = E_CH_COUNTER_EXHAUSTED;
+  if (!s) return E_CH_NO_SESSION;
+  if (now - s.t >= 90000000) {
+    r.s = null;
+    return E_CH_EXPIRED;
   }
-  if (e || !s) return fail(e, -1);
+  if (!n || n > 498) return E_CH_MALFORMED;
+  if (s.tx >= 0xffffffff) return E_CH_COUNTER_EXHAUSTED;
   const c = ++s.tx;
   const out = new Uint8Array(n + 14);
   out[0] = 0x11;
@@ -303,7 +293,7 @@ export function sealFor(r: Responder, body: Uint8Array, now: number): Result<Uin
   writeU32BE(out, 2, c);
   out.set(recCtr(r.aes, s, 2, c, body), 6);
   tag(r.aes, s.m[2] as Uint8Array, out, true);
-  return ok(out);
+  return out;
 }
 
 /** Installs a new K_r (after REKEY was stored durably); the running session continues. */
