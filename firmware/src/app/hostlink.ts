@@ -29,8 +29,6 @@ import { FLAG_LINK, MSG_ACK } from './msg';
 import type { Outbox } from './outbox';
 
 export interface HostLink {
-  /** The BW-SC reader role (protocol responder.ts); its session is `ch.s`. */
-  ch: Responder;
   /** The host answered recently over an authenticated session: only then may the door act on anything. */
   online(): boolean;
   /**
@@ -66,17 +64,18 @@ export function hostLink(
     return !!ch.s && clock.now() - lastRx < DEAD_MS;
   };
 
-  const tx = (packet: Uint8Array): boolean => {
-    return link.write(encodeFrame(packet)) > 0;
+  /** Frames and writes one packet: the bytes the link took (0: busy). */
+  const tx = (packet: Uint8Array): number => {
+    return link.write(encodeFrame(packet));
   };
 
   /**
-   * Seals and sends one record body; false without a session (sealFor refuses with a code, a number without a
+   * Seals and sends one record body; 0 without a session (sealFor refuses with a code, a number without a
    * length) or when the link is busy.
    */
-  const seal = (b: Uint8Array): boolean => {
+  const seal = (b: Uint8Array): number => {
     const r = sealFor(ch, b, clock.now()) as Uint8Array;
-    return !!r.length && tx(r);
+    return r.length && tx(r);
   };
 
   /** One unsequenced message (its map carries seq 0: key 1 is 0). */
@@ -129,9 +128,7 @@ export function hostLink(
   };
 
   let df: LeanDeframer = leanDeframer(packet);
-  link.onData((c: Uint8Array) => {
-    df(c);
-  });
+  link.onData((c: Uint8Array) => df(c));
   link.onClose(() => {
     // BLE disconnect or serial loss: the session is gone; events stay queued for the next one, which resends
     // them from the head.
@@ -140,7 +137,6 @@ export function hostLink(
     box.spill();
   });
   return {
-    ch: ch,
     online: online,
     event: (m: CborMap, hold: boolean) => {
       m[1] = box.next;

@@ -210,14 +210,14 @@ export function startReader(p: ReaderPorts, _t: ReaderTuning, ver: string): Read
     } else if (k === MSG_CONFIG) {
       const f = m[6] as number;
       const w = m[7] as number;
-      if (f === +f) seen.floor = f;
+      if (f === +f) seen.lo = f;
       if (w === +w && w > 0) seen.win = w;
     } else if (k === MSG_REKEY) {
       // The new key is in flash before the channel uses it or the host hears the ACK; saveKey refuses an
       // unusable key. The running session continues, the next handshake uses this one.
       if (!saveKey(flash, a)) return false;
       // The decoder's byte strings are copies, so the channel may keep this one.
-      host.ch.key = a as Uint8Array;
+      ch.key = a as Uint8Array;
     }
     return true;
   };

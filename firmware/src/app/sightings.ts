@@ -28,9 +28,12 @@ export function ephOffset(ad: Uint8Array): number {
 
 /** The de-duplication table (a closure, not a class: locals minify, `this.x` does not, issue #4). */
 export interface Sightings {
-  /** De-dup window, ms, and RSSI floor, dBm: the host's CONFIG may change both. */
+  /**
+   * De-dup window, ms, and RSSI floor, dBm: the host's CONFIG may change both. `lo`, not `floor`: a built-in's
+   * member name keeps its spelling in the bundle.
+   */
   win: number;
-  floor: number;
+  lo: number;
   /** The EphIDs forwarded inside the window, oldest first (at most `max`). */
   keys: string[];
   /** True when the advertisement is to be forwarded (a badge frame not yet forwarded inside the window). */
@@ -40,14 +43,14 @@ export interface Sightings {
 export function sightings(windowMs: number, max: number): Sightings {
   const keys: string[] = [];
   const times: number[] = [];
-  const me = { win: windowMs, floor: -127, keys: keys } as Sightings;
+  const me = { win: windowMs, lo: -127, keys: keys } as Sightings;
   const drop = (): void => {
     keys.shift();
     times.shift();
   };
   me.accept = (a: Advert, now: number) => {
     const at = ephOffset(a.data);
-    if (at < 0 || a.rssi < me.floor) return false;
+    if (at < 0 || a.rssi < me.lo) return false;
     // Forget expired entries first (the list is in arrival order, so they sit at the front).
     while (times.length && now - (times[0] as number) >= me.win) drop();
     // The EphID's 16 bytes as a string key (indexOf compares strings by value).
