@@ -4,7 +4,7 @@
  *     "si": scan interval ms, "sw": scan window ms, "dd": de-dup window ms, "relay": ms }
  * A missing or unusable file means "unprovisioned": the reader refuses to run (no scan, no NFC, no link).
  */
-import { keyUsable, toHex } from '@badgewire/protocol/device';
+import { keyUsable } from '@badgewire/protocol/device';
 import type { Flash } from '../ports';
 
 export const CONFIG_FILE = 'bw.cfg';
@@ -73,6 +73,10 @@ export function saveKey(flash: Flash, key: unknown): boolean {
   const raw = flash.readJSON(CONFIG_FILE, true) as { key?: string } | undefined;
   // The running reader booted from this file, so it is an object; the key must be one the channel can use.
   if (!raw || !(key instanceof Uint8Array) || !keyUsable(key)) return false;
-  raw.key = toHex(key);
+  // Hex by hand (each byte + 256 in base 16, its leading 1 cut): the protocol's toHex would bring its own
+  // digit table into the bundle for this one call.
+  let h = '';
+  for (const b of key) h += (256 + b).toString(16).substr(1);
+  raw.key = h;
   return flash.writeJSON(CONFIG_FILE, raw);
 }
