@@ -199,7 +199,7 @@ describe('lean responder = ReaderChannel, step for step', () => {
           else if (a.k === 'rekey') {
             expect(setResponderKey(r, KR2)).toBe(full.setKey(KR2).ok);
           }
-          expect(r.s !== null).toBe(full.isUp());
+          expect(!!r.s).toBe(full.isUp());
         }
       }),
       { numRuns: 1000 },

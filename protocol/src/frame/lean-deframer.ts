@@ -11,14 +11,14 @@ export type LeanDeframer = (chunk: Uint8Array) => void;
 
 /** `f` gets each payload, or null for each bad frame; empty frames (00 00) are idle fill and are not reported. */
 export function leanDeframer(f: (payload: Uint8Array | null) => void): LeanDeframer {
-  /** Decoded bytes of the frame in progress (null between frames). */
-  let b: Uint8Array | null = null;
+  /** Decoded bytes of the frame in progress (unset between frames). */
+  let b: Uint8Array | null | undefined;
   /** Bytes decoded so far; 515 once the frame overflowed (reported then, swallowed up to the delimiter). */
   let n = 0;
   /** COBS data bytes left in the current block (0: the next byte is a code byte). */
   let l = 0;
-  /** The current block was short, so a zero is due before the next block. */
-  let z = false;
+  /** The current block was short, so a zero is due before the next block (unset: no). */
+  let z: boolean | undefined;
   return (chunk: Uint8Array): void => {
     for (const c of chunk) {
       if (c) {

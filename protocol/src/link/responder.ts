@@ -54,9 +54,10 @@ export interface Responder {
   key: Uint8Array;
   id: Uint8Array;
   info: Uint8Array;
-  s: LeanSession | null;
+  /** The session (unset until the first handshake, null once dropped). */
+  s?: LeanSession | null;
   /** The pending handshake (AUTH sent, waiting for CONFIRM). */
-  p: LeanSession | null;
+  p?: LeanSession | null;
   /** When the last HELLO was answered (each costs a key derivation: at most one per 200 ms); unset before one. */
   lh?: number;
 }
@@ -88,7 +89,7 @@ export function responder(
   key: Uint8Array,
   info: Uint8Array,
 ): Responder | null {
-  return keyUsable(key) ? { aes: aes, rnd: rnd, key: key, id: readerId, info: info, s: null, p: null } : null;
+  return keyUsable(key) ? { aes: aes, rnd: rnd, key: key, id: readerId, info: info } : null;
 }
 
 /** The clear ALERT (reader to host) carrying `code`: version 1, direction bit set, type 5, counter 0. */
