@@ -84,7 +84,7 @@ describe('lean encodeFrame = frame.ts encodeFrame', () => {
         const f = encodeFrame(p);
         expect(toHex(f)).toBe(toHex(sharedEncodeFrame(p)));
         const got: (string | null)[] = [];
-        leanDeframer((x) => got.push(x && toHex(x)))(f);
+        leanDeframer((x) => got.push(x ? toHex(x) : null))(f);
         expect(got).toEqual([toHex(p)]);
       }),
       { numRuns: RUNS },
@@ -95,7 +95,7 @@ describe('lean encodeFrame = frame.ts encodeFrame', () => {
 describe('lean deframer', () => {
   it('reports a bad frame once, skips idle delimiters and holds no buffer between frames', () => {
     const got: (string | null)[] = [];
-    const d = leanDeframer((x) => got.push(x && toHex(x)));
+    const d = leanDeframer((x) => got.push(x ? toHex(x) : null));
     const good = encodeFrame(fromHex('0102'));
     const bad = new Uint8Array(good);
     bad[1] = (bad[1] as number) ^ 2;

@@ -60,8 +60,9 @@ export function hostLink(
   let lastRx = -1e9;
   let lastAck = 0;
 
+  // Truthy or not (every caller tests it so): a session and a recent authenticated record.
   const online = (): boolean => {
-    return !!ch.s && clock.now() - lastRx < DEAD_MS;
+    return (ch.s && clock.now() - lastRx < DEAD_MS) as boolean;
   };
 
   /** Frames and writes one packet: the bytes the link took (0: busy). */
@@ -93,8 +94,8 @@ export function hostLink(
     }
   };
 
-  /** One deframed packet, or null for a frame the deframer refused. */
-  const packet = (p: Uint8Array | null): void => {
+  /** One deframed packet, or nothing for a frame the deframer refused. */
+  const packet = (p?: Uint8Array | 0): void => {
     if (p) {
       const now = clock.now();
       const st = respond(ch, p, now);

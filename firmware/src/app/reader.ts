@@ -34,6 +34,7 @@ import {
 } from './limits';
 import {
   FLAG_LOST,
+  KIND_CHALLENGE,
   MAX_RELAY_MS,
   MSG_CHALLENGES,
   MSG_CONFIG,
@@ -99,7 +100,10 @@ export { FLAG_LINK, FLAG_LOST, FLAG_NFC } from './msg';
  * test variants patch (firmware/test-variants/, test/audit-leaks.test.ts), with `tap`.
  */
 export class Reader {
-  /** Queues one tap event; `chal` is the challenge it answered (kind CHALLENGE). */
+  /**
+   * Queues one tap event; a CHALLENGE tap (kind 0) names the challenge it answered, the one takeChal gave
+   * out last. `chal` is that challenge, for callers that have it; the id is what goes on the wire.
+   */
   tap!: (kind: number, frame: Uint8Array, chal?: Uint8Array | null) => void;
   on!: (m: CborMap) => boolean;
 
@@ -161,9 +165,9 @@ export function startReader(p: ReaderPorts, _t: ReaderTuning, ver: string): Read
     }
   };
 
-  r.tap = (kind: number, frame: Uint8Array, chal?: Uint8Array | null): void => {
+  r.tap = (kind: number, frame: Uint8Array): void => {
     const m: CborMap = { 0: MSG_TAP, 2: frame, 3: kind, 5: ms() };
-    if (chal) m[4] = usedId;
+    if (kind === KIND_CHALLENGE) m[4] = usedId;
     // Fail closed while the host is unreachable, and say so (the "offline" pattern): the tap is queued.
     if (!host.online()) {
       out.led(LED_RED, [100, 100, 100]);
@@ -198,10 +202,10 @@ export function startReader(p: ReaderPorts, _t: ReaderTuning, ver: string): Read
     } else if (k === MSG_CHALLENGES) {
       const ttl = m[3] as number;
       const first = m[4] as number;
-      if (ttl !== +ttl || first !== +first) return true;
       const exp = clock.now() + ttl * 1000;
-      // Anything but a list of 8-byte challenges adds nothing (a byte string or a map has no such entries).
-      for (let i = 0; a && i < (a as CborValue[]).length; i++) {
+      // Anything but a list of 8-byte challenges with a numeric ttl and first id adds nothing (a byte string
+      // or a map has no such entries).
+      for (let i = 0; a && ttl === +ttl && first === +first && i < (a as CborValue[]).length; i++) {
         const x = (a as CborValue[])[i];
         // Past the pool size the oldest goes.
         if (x instanceof Uint8Array && x.length === 8 && chals.push([x, first + i, exp]) > CHAL_POOL)

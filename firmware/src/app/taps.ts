@@ -17,8 +17,8 @@ import { INS_CHALLENGE, INS_READ, NDEF_MAX, TAP_LEN } from './apdu';
 import { NFC_POLL_MS } from './limits';
 import { FLAG_NFC, KIND_CHALLENGE, KIND_COUNTER, KIND_SUN } from './msg';
 
-/** `kind` is KIND_CHALLENGE / KIND_COUNTER / KIND_SUN; `chal` is the challenge used (kind CHALLENGE). */
-export type OnTap = (kind: number, frame: Uint8Array, chal?: Uint8Array) => void;
+/** `kind` is KIND_CHALLENGE (the challenge takeChal gave out last) / KIND_COUNTER / KIND_SUN. */
+export type OnTap = (kind: number, frame: Uint8Array) => void;
 
 /**
  * Starts polling for the reader's lifetime (a test that reboots a reader gives the new one its own clock);
@@ -68,9 +68,9 @@ export function taps(
   };
 
   /** The read's result, without the status word. */
-  const got = (kind: number, r: Uint8Array, chal?: Uint8Array): void => {
+  const got = (kind: number, r: Uint8Array): void => {
     // A view, not a copy: the app encodes it into the event at once.
-    onTap(kind, r.subarray(0, r.length - 2), chal);
+    onTap(kind, r.subarray(0, r.length - 2));
     done();
   };
 
@@ -114,7 +114,7 @@ export function taps(
               cmd[13] = TAP_LEN;
             }
             xfer(cmd, TAP_LEN + 2, (r: Uint8Array) => {
-              got(chal ? KIND_CHALLENGE : KIND_COUNTER, r, chal);
+              got(chal ? KIND_CHALLENGE : KIND_COUNTER, r);
             });
           },
           ndef,

@@ -9,16 +9,19 @@ import { leanCrc } from './lean-frame';
 /** Feeds one chunk of any size. */
 export type LeanDeframer = (chunk: Uint8Array) => void;
 
-/** `f` gets each payload, or null for each bad frame; empty frames (00 00) are idle fill and are not reported. */
-export function leanDeframer(f: (payload: Uint8Array | null) => void): LeanDeframer {
-  /** Decoded bytes of the frame in progress (unset between frames). */
-  let b: Uint8Array | null | undefined;
+/**
+ * `f` gets each payload, or nothing (undefined or 0: a falsy payload, which is shorter to write here) for each
+ * bad frame; empty frames (00 00) are idle fill and are not reported.
+ */
+export function leanDeframer(f: (payload?: Uint8Array | 0) => void): LeanDeframer {
+  /** Decoded bytes of the frame in progress (unset or 0 between frames). */
+  let b: Uint8Array | 0 | undefined;
   /** Bytes decoded so far; 515 once the frame overflowed (reported then, swallowed up to the delimiter). */
   let n = 0;
   /** COBS data bytes left in the current block (0: the next byte is a code byte). */
   let l = 0;
-  /** The current block was short, so a zero is due before the next block (unset: no). */
-  let z: boolean | undefined;
+  /** The current block was short, so a zero is due before the next block (unset or 0: no). */
+  let z: boolean | number | undefined;
   return (chunk: Uint8Array): void => {
     for (const c of chunk) {
       if (c) {
@@ -36,7 +39,7 @@ export function leanDeframer(f: (payload: Uint8Array | null) => void): LeanDefra
           else if (n < 515) {
             // n stays at 515, so the check at the delimiter costs no more than for a full frame.
             n++;
-            f(null);
+            f();
           }
         }
       } else if (b) {
@@ -45,11 +48,9 @@ export function leanDeframer(f: (payload: Uint8Array | null) => void): LeanDefra
         const m = n - 2;
         const x =
           l || m < 1 || leanCrc(b, m) !== ((b[m] as number) | ((b[m + 1] as number) << 8))
-            ? null
+            ? 0
             : b.subarray(0, m);
-        b = null;
-        n = l = 0;
-        z = false;
+        n = l = z = b = 0;
         if (m < 513) f(x);
       }
     }
