@@ -33,8 +33,8 @@ import { keyUsable } from './reader-channel';
 /**
  * One session: `k` is the KDF output, `m` its three MAC keys as cmacSubkeys arrays, at index 0 K_conf, then by
  * direction (1 host-to-reader, 2 reader-to-host: the MAC key of direction i is k[64i, 64i+32) and its
- * encryption key the 32 bytes before), `tx`/`rx` the last counters sealed/accepted, `f` tag failures, `t` start.
- * While pending, `h` is the CONFIRM transcript up to the CONFIRM itself ("H" ‖ len‖HELLO ‖ len‖AUTH; the AUTH
+ * encryption key the 32 bytes before), `tx`/`rx` the last counters sealed/accepted, `f` tag failures, `t` start
+ * (set once promoted). While pending, `h` is the CONFIRM transcript up to the CONFIRM itself ("H" ‖ len‖HELLO ‖ len‖AUTH; the AUTH
  * sent is its tail).
  */
 export interface LeanSession {
@@ -187,8 +187,8 @@ function onHello(r: Responder, b: Uint8Array, now: number, st: LeanStep): number
   // [1336]_16 and the 8 bytes cmacLean leaves out; Nh is HELLO bytes 8..23. L's BE32 zeros land under Nr.
   const x = new Uint8Array(63);
   writeU32BE(x, 51, 1336);
-  x.set([66, 87, 45, 83, 67, 32, 107, 101, 121, 115], 1);
-  x[12] = 1;
+  // "BW-SC keys", its 0 separator and ver 1 in one literal.
+  x.set([66, 87, 45, 83, 67, 32, 107, 101, 121, 115, 0, 1], 1);
   x.set(r.id, 13);
   x.set(b.subarray(8, 24), 21);
   x.set(nr, 37);
@@ -205,7 +205,8 @@ function onHello(r: Responder, b: Uint8Array, now: number, st: LeanStep): number
   h[0] = 72;
   h[o - 2] = (an + 8) >> 8;
   h[o - 1] = an + 8;
-  r.p = { k: k, m: m, tx: 0, rx: 0, f: 0, t: now, h: h };
+  // `t` is set when the keys are proven (promote): only a session in use expires.
+  r.p = { k: k, m: m, tx: 0, rx: 0, f: 0, h: h } as LeanSession;
   st.send.push(h.subarray(o));
   return 0;
 }
