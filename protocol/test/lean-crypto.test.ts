@@ -110,7 +110,7 @@ describe('lean KDF', () => {
         if (!r) throw new Error('responder refused');
         const st = respond(r, encodeHello(1, 1, nh), 1000);
         expect(st.fail).toBe(0);
-        const auth = st.send[0] as Uint8Array;
+        const auth = st.send as Uint8Array;
         const nr = auth.subarray(15, 31);
         const p = r.p as LeanSession;
         const want = kdfCmac(

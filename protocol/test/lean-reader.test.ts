@@ -62,7 +62,8 @@ function lean(rnd = seededRandom(12), aes = nobleAes): Responder {
 function view(s: ChannelStep | LeanStep) {
   const f = s.fail;
   return {
-    send: s.send.map(toHex),
+    // The lean step holds its one packet as it is (at most one), the full one a list.
+    send: s.send instanceof Uint8Array ? [toHex(s.send)] : s.send ? s.send.map(toHex) : [],
     body: s.body ? toHex(s.body) : null,
     up: !!s.up,
     fail: typeof f === 'number' ? f || null : f ? f.code : null,

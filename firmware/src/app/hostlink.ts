@@ -99,7 +99,7 @@ export function hostLink(
     if (p) {
       const now = clock.now();
       const st = respond(ch, p, now);
-      st.send.forEach(tx);
+      if (st.send) tx(st.send);
       if (st.fail) fault(FLAG_LINK);
       if (st.up) {
         ptr = box.head;

@@ -68,8 +68,8 @@ export interface Responder {
  * received ALERT: an unauthenticated hint the reader never acts on (it answers no ALERT; the host handshakes).
  */
 export interface LeanStep {
-  /** Packets to transmit, in order. */
-  send: Uint8Array[];
+  /** The packet to transmit, if any: one input produces at most one (AUTH, or the ALERT of a failure). */
+  send?: Uint8Array;
   /** The authenticated, decrypted body of a record. */
   body?: Uint8Array;
   /** True when this input completed a handshake. */
@@ -207,7 +207,7 @@ function onHello(r: Responder, b: Uint8Array, now: number, st: LeanStep): number
   h[o - 1] = an + 8;
   // `t` is set when the keys are proven (promote): only a session in use expires.
   r.p = { k: k, m: m, tx: 0, rx: 0, f: 0, h: h } as LeanSession;
-  st.send.push(h.subarray(o));
+  st.send = h.subarray(o);
   return 0;
 }
 
@@ -267,9 +267,9 @@ function handle(r: Responder, b: Uint8Array, now: number, st: LeanStep): number 
 
 /** Handles one packet from the host. */
 export function respond(r: Responder, b: Uint8Array, now: number): LeanStep {
-  const st = { send: [] } as unknown as LeanStep;
+  const st = {} as LeanStep;
   let c = handle(r, b, now, st);
-  if (c < 0) st.send.push(alertPacket((c = -c)));
+  if (c < 0) st.send = alertPacket((c = -c));
   st.fail = c;
   return st;
 }
