@@ -57,7 +57,8 @@ export function hostLink(
   let ptr = box.head;
   /** Highest host seq handled (for our ACKs). */
   let got = 0;
-  let lastRx = -1e9;
+  /** Unset until the first handshake sets it: online() tests the session first. */
+  let lastRx: number;
   let lastAck = 0;
 
   // Truthy or not (every caller tests it so): a session and a recent authenticated record.

@@ -34,7 +34,6 @@ import {
 } from './limits';
 import {
   FLAG_LOST,
-  KIND_CHALLENGE,
   MAX_RELAY_MS,
   MSG_CHALLENGES,
   MSG_CONFIG,
@@ -140,12 +139,13 @@ export function startReader(p: ReaderPorts, _t: ReaderTuning, ver: string): Read
   const seen = sightings(cfg.dd, 32);
   /** Challenge pool, oldest first: [bytes, host id, expiry (ms)] each. */
   const chals: [Uint8Array, number, number][] = [];
-  /** The challenge id of the tap in progress, and the seq/time of the last tap event. */
-  let usedId = 0;
+  /** The challenge id of the tap in progress (set by takeChal before a CHALLENGE tap), and the seq/time of the last tap event. */
+  let usedId: number;
   let tapSeq = 0;
-  let tapAt = -1e9;
-  /** HEARTBEAT error flags raised since the last heartbeat (NFC front end, link). */
-  let flags = 0;
+  // Unset before the first tap: the NaN age of a DECISION then compares false.
+  let tapAt: number;
+  /** HEARTBEAT error flags raised since the last heartbeat (NFC front end, link; unset ORs as 0). */
+  let flags: number;
   const t0 = clock.now();
   const fault = (f: number): void => {
     flags |= f;
@@ -167,7 +167,8 @@ export function startReader(p: ReaderPorts, _t: ReaderTuning, ver: string): Read
 
   r.tap = (kind: number, frame: Uint8Array): void => {
     const m: CborMap = { 0: MSG_TAP, 2: frame, 3: kind, 5: ms() };
-    if (kind === KIND_CHALLENGE) m[4] = usedId;
+    // Kind 0 is KIND_CHALLENGE.
+    if (!kind) m[4] = usedId;
     // Fail closed while the host is unreachable, and say so (the "offline" pattern): the tap is queued.
     if (!host.online()) {
       out.led(LED_RED, [100, 100, 100]);
